@@ -1,0 +1,429 @@
+// Command canarygen renders replica-ratio canaries of Kubernetes
+// StatefulSets and Deployments. See `canarygen help`.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/canarygen/canarygen"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `canarygen turns one stable StatefulSet or Deployment into a replica-ratio
+canary: the stable and canary workloads, one Service over both tracks (the
+traffic splits by ready replicas), a ServiceMonitor and a Grafana dashboard
+comparing the tracks. No controller: plain objects, rendered ahead of time.
+
+Usage:
+  canarygen render [flags] FILE...   render canaries (YAML/JSON stream or jsonnet)
+  canarygen ratio [flags]            the replica math as a table
+  canarygen version                  print the version
+  canarygen help [COMMAND]           help for a command
+
+Examples:
+  canarygen render --canary-image quay.io/org/app:v2 --canary-percent 10 app.yaml
+  canarygen render -o manifests.yaml config.jsonnet
+  canarygen ratio --stable 10 --percent 5 --percent 16.67
+
+Exit status: 0 ok, 1 render or validation failure, 2 usage error.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "render":
+		return runRender(args[1:], stdin, stdout, stderr)
+	case "ratio":
+		return runRatio(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
+		return exitOK
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			return run([]string{args[1], "--help"}, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, version, help\n", args[0])
+	return exitUsage
+}
+
+func getVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// report prints an error the way every command does:
+//
+//	canarygen: error: FILE:LINE: Kind ns/name: field: what is wrong
+//	canarygen: hint: how to fix it
+func report(stderr io.Writer, err error) {
+	var e *canarygen.Error
+	if errors.As(err, &e) {
+		fmt.Fprintf(stderr, "canarygen: error: %s\n", e.Error())
+		for _, t := range e.Trace {
+			fmt.Fprintf(stderr, "canarygen:   at %s\n", t)
+		}
+		if e.Hint != "" {
+			fmt.Fprintf(stderr, "canarygen: hint: %s\n", e.Hint)
+		}
+		return
+	}
+	fmt.Fprintf(stderr, "canarygen: error: %v\n", err)
+}
+
+func usageError(stderr io.Writer, cmd, msg string) int {
+	fmt.Fprintf(stderr, "canarygen: error: %s\ncanarygen: hint: see 'canarygen %s --help'\n", msg, cmd)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set whose errors and help go to stderr/stdout
+// the way every command prints them.
+func newFlagSet(name, help string, stdout io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(stdout, help)
+		fmt.Fprintf(stdout, "\nFlags:\n%s", fs.FlagUsages())
+	}
+	return fs
+}
+
+// parse handles --help and flag errors; done reports that the command
+// should return code.
+func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.Usage()
+			return exitOK, true
+		}
+		return usageError(stderr, fs.Name(), err.Error()), true
+	}
+	return 0, false
+}
+
+const renderHelp = `Usage: canarygen render [flags] FILE...
+
+Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin) or
+a .jsonnet program.
+
+Manifest streams: every apps/v1 StatefulSet and Deployment (or those named
+with --workload) is replaced by its canary set: the stable (unchanged unless
+--keep-total moves replicas), the canary, the Service (unless the stream has
+one for the workload already), the ServiceMonitor and the dashboard
+ConfigMap. Every other object passes through unchanged. The canary flags
+below apply to every selected workload.
+
+Jsonnet programs are evaluated with the canarygen library importable as
+'canarygen/main.libsonnet' (from the embedded copy, unless the project's
+jsonnet-bundler vendor/ or a -J directory has one); the result may be any
+nesting of objects and arrays of Kubernetes objects. Set canary options in
+the program (canarygen.new(workload, { canary: { ... } })), not with flags.
+
+Replicas: by default the canary gets 1 replica. --canary-replicas sets it;
+--canary-percent computes it from the stable's replicas (the canary is added
+on top, c = max(1, round(s*p/(100-p)))), or with --keep-total splits the
+stable's replicas between the tracks. The achieved share c/(c+s) is printed
+on stderr. kube-proxy balances per connection, so long-lived connections and
+topology-aware routing skew the real share.
+
+Examples:
+  canarygen render --canary-image quay.io/org/app:v2 --canary-replicas 2 statefulset.yaml
+  canarygen render --canary-percent 10 --keep-total --container app -o out.yaml app.yaml
+  kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
+  canarygen render -J vendor --tla-str env=prod config.jsonnet
+`
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("render", renderHelp, stdout)
+	var o canarygen.Options
+	var jo canarygen.JsonnetOptions
+	fs.StringVar(&o.Image, "canary-image", "", "image of the canary container(s) (default: the stable's image)")
+	replicas := fs.Int("canary-replicas", 0, "canary replicas")
+	fs.StringVar(&o.Percent, "canary-percent", "", "canary share of the traffic in percent, 0 < P < 100 (e.g. 10, 2.5, 16.67)")
+	fs.BoolVar(&o.KeepTotal, "keep-total", false, "split the stable's replicas between the tracks instead of adding the canary on top")
+	fs.StringVar(&o.Tolerance, "tolerance", "", "fail when the achieved share is more than this many percentage points off --canary-percent")
+	fs.StringArrayVar(&o.Containers, "container", nil, "container that gets the canary image, args and env (repeatable; default: the first)")
+	fs.StringArrayVar(&o.Args, "canary-arg", nil, "argument appended to the canary container's args (repeatable)")
+	fs.StringArrayVar(&o.Env, "canary-env", nil, "NAME=VALUE env var set on the canary container (repeatable)")
+	fs.StringVar(&o.Suffix, "suffix", "", "suffix of the canary's name (default \"-canary\")")
+	fs.StringVar(&o.TrackLabel, "track-label", "", "KEY=VALUE label marking canary pods (default track=canary)")
+	fs.StringVar(&o.MetricsPort, "metrics-port", "", "Service port the ServiceMonitor scrapes (default: a port named metrics or http-metrics)")
+	fs.StringVar(&o.VolumeClaimTemplates, "volume-claim-templates", "", "StatefulSet canary PVCs: inherit (own PVCs from the same templates, default) or emptyDir")
+	fs.BoolVar(&o.NoService, "no-service", false, "do not render a Service")
+	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
+	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
+	fs.StringArrayVar(&o.Workloads, "workload", nil, "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)")
+	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	format := fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
+	quiet := fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
+	fs.StringArrayVarP(&jo.JPath, "jpath", "J", nil, "jsonnet library search directory (repeatable; right-most wins)")
+	extStr := fs.StringArray("ext-str", nil, "jsonnet external variable KEY=VALUE, or KEY to read $KEY (repeatable)")
+	extCode := fs.StringArray("ext-code", nil, "jsonnet external variable KEY=CODE (repeatable)")
+	tlaStr := fs.StringArray("tla-str", nil, "jsonnet top-level argument KEY=VALUE, or KEY to read $KEY (repeatable)")
+	tlaCode := fs.StringArray("tla-code", nil, "jsonnet top-level argument KEY=CODE (repeatable)")
+	fs.IntVar(&jo.MaxStack, "max-stack", 500, "jsonnet maximum stack depth")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.Changed("canary-replicas") {
+		o.Replicas = replicas
+	}
+	if *format != "yaml" && *format != "json" {
+		return usageError(stderr, "render", fmt.Sprintf("--format %q: want yaml or json", *format))
+	}
+	var err error
+	for _, v := range []struct {
+		flag string
+		in   []string
+		out  *map[string]string
+		env  bool
+	}{{"--ext-str", *extStr, &jo.ExtStr, true}, {"--ext-code", *extCode, &jo.ExtCode, false}, {"--tla-str", *tlaStr, &jo.TLAStr, true}, {"--tla-code", *tlaCode, &jo.TLACode, false}} {
+		if *v.out, err = keyValues(v.flag, v.in, v.env); err != nil {
+			return usageError(stderr, "render", err.Error())
+		}
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usageError(stderr, "render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
+	}
+	inputs := make([]canarygen.Input, 0, len(files))
+	stdinUsed := false
+	for _, f := range files {
+		in := canarygen.Input{Name: f}
+		if in.IsJsonnet() {
+			if changed := canaryFlagsChanged(fs); len(changed) > 0 {
+				return usageError(stderr, "render", fmt.Sprintf("%s: %s applies to manifest inputs; in a jsonnet program set the options in canarygen.new(workload, { ... })", f, changed[0]))
+			}
+		}
+		if f == "-" {
+			if stdinUsed {
+				return usageError(stderr, "render", "stdin (-) given twice")
+			}
+			stdinUsed = true
+		}
+		inputs = append(inputs, in)
+	}
+	for i := range inputs {
+		if inputs[i].Data, err = readInput(inputs[i].Name, stdin); err != nil {
+			report(stderr, err)
+			return exitFailure
+		}
+	}
+
+	r, err := canarygen.NewRenderer(o, jo)
+	if err != nil {
+		var e *canarygen.Error
+		if errors.As(err, &e) {
+			return usageError(stderr, "render", e.Msg)
+		}
+		report(stderr, err)
+		return exitFailure
+	}
+	var objs []canarygen.Object
+	var reports []canarygen.Report
+	for _, in := range inputs {
+		got, reps, err := r.Render(in)
+		if err != nil {
+			report(stderr, err)
+			return exitFailure
+		}
+		objs = append(objs, got...)
+		reports = append(reports, reps...)
+	}
+	data, err := canarygen.Encode(objs, *format)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	if *output != "" {
+		if err := canarygen.WriteFileAtomic(*output, data); err != nil {
+			report(stderr, fmt.Errorf("write %s: %w", *output, err))
+			return exitFailure
+		}
+	} else if _, err := stdout.Write(data); err != nil {
+		report(stderr, fmt.Errorf("write output: %w", err))
+		return exitFailure
+	}
+	if !*quiet {
+		for _, rep := range reports {
+			fmt.Fprintf(stderr, "canarygen: %s\n", rep)
+		}
+	}
+	return exitOK
+}
+
+// canaryFlags are the flags that only apply to manifest inputs.
+var canaryFlags = []string{"canary-image", "canary-replicas", "canary-percent", "keep-total", "tolerance", "container", "canary-arg", "canary-env",
+	"suffix", "track-label", "metrics-port", "volume-claim-templates", "no-service", "no-service-monitor", "no-dashboard", "workload"}
+
+func canaryFlagsChanged(fs *pflag.FlagSet) []string {
+	var out []string
+	for _, n := range canaryFlags {
+		if fs.Changed(n) {
+			out = append(out, "--"+n)
+		}
+	}
+	return out
+}
+
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, &canarygen.Error{File: name, Msg: "is a directory", Hint: "give the manifest or jsonnet files inside it"}
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, canarygen.MaxInputSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > canarygen.MaxInputSize {
+		return nil, &canarygen.Error{File: name, Msg: fmt.Sprintf("larger than the %d MiB canarygen reads", canarygen.MaxInputSize>>20),
+			Hint: "split the input into several files"}
+	}
+	return data, nil
+}
+
+// keyValues parses KEY=VALUE flags; with fromEnv, a bare KEY reads $KEY,
+// as the jsonnet CLI does.
+func keyValues(flag string, in []string, fromEnv bool) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range in {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			if !fromEnv {
+				return nil, fmt.Errorf("%s %q: want KEY=VALUE", flag, kv)
+			}
+			var set bool
+			if v, set = os.LookupEnv(k); !set {
+				return nil, fmt.Errorf("%s %q: environment variable %s is not set", flag, kv, k)
+			}
+		}
+		if k == "" {
+			return nil, fmt.Errorf("%s %q: empty KEY", flag, kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+const ratioHelp = `Usage: canarygen ratio [flags]
+
+Prints the replica math canarygen renders with: for each percent, the
+canary and stable replicas, the achieved canary share c/(c+s), its deviation
+from the request in percentage points (pp) and the step one replica makes.
+
+  --stable N: the stable keeps N replicas, the canary is added on top:
+              c = max(1, round_half_up(N*p/(100-p)))
+  --total N:  N replicas are split between the tracks:
+              c = clamp(round_half_up(N*p/100), 1, N-1)
+  --canary-replicas C: an explicit canary, to see its share
+
+Examples:
+  canarygen ratio                                  # common splits of 10 stable replicas
+  canarygen ratio --stable 3 --percent 10 --percent 25
+  canarygen ratio --total 20 --percent 2.5 --tolerance 1
+`
+
+var defaultPercents = []string{"1", "2.5", "5", "10", "12.5", "16.67", "20", "25", "33.3", "50"}
+
+func runRatio(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("ratio", ratioHelp, stdout)
+	stable := fs.Int("stable", 10, "stable replicas, kept; the canary is added on top")
+	total := fs.Int("total", 0, "total replicas, split between the tracks")
+	percents := fs.StringArray("percent", nil, "requested canary share in percent (repeatable; default: a list of common shares)")
+	canary := fs.Int("canary-replicas", 0, "explicit canary replicas")
+	tolerance := fs.String("tolerance", "", "fail when a split is more than this many percentage points off")
+	format := fs.String("format", "table", "output: table or json")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "ratio", fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *format != "table" && *format != "json" {
+		return usageError(stderr, "ratio", fmt.Sprintf("--format %q: want table or json", *format))
+	}
+	if fs.Changed("stable") && fs.Changed("total") {
+		return usageError(stderr, "ratio", "give --stable or --total, not both")
+	}
+	if fs.Changed("canary-replicas") && fs.Changed("percent") {
+		return usageError(stderr, "ratio", "give --canary-replicas or --percent, not both")
+	}
+	base := canarygen.RatioSpec{Stable: stable, Tolerance: *tolerance}
+	if fs.Changed("total") {
+		base = canarygen.RatioSpec{Total: total, Tolerance: *tolerance}
+	}
+	var specs []canarygen.RatioSpec
+	if fs.Changed("canary-replicas") {
+		s := base
+		s.Canary = canary
+		specs = append(specs, s)
+	} else {
+		ps := *percents
+		if len(ps) == 0 {
+			ps = defaultPercents
+		}
+		for _, p := range ps {
+			s := base
+			s.Percent = p
+			specs = append(specs, s)
+		}
+	}
+	rs, err := canarygen.Ratios(specs)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	var buf bytes.Buffer
+	if *format == "json" {
+		buf.WriteString(canarygen.RatioJSON(rs))
+	} else {
+		buf.WriteString(canarygen.RatioTable(rs))
+	}
+	stdout.Write(buf.Bytes())
+	return exitOK
+}

@@ -1,0 +1,217 @@
+package canarygen
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+
+	"github.com/canarygen/canarygen/lib"
+)
+
+// embeddedPrefix marks files served from the embedded library in import
+// resolution and in error traces.
+const embeddedPrefix = "embedded:"
+
+// libName is the import prefix of the library: `import 'canarygen/main.libsonnet'`.
+// The absolute jsonnet-bundler name is accepted too.
+const (
+	libName     = "canarygen/"
+	libLongName = "github.com/canarygen/canarygen/lib/canarygen/"
+)
+
+// JsonnetOptions are the jsonnet conventions a .jsonnet input is evaluated
+// with: library paths (right-most wins, as in the jsonnet CLI), external
+// variables and top-level arguments.
+type JsonnetOptions struct {
+	JPath    []string
+	ExtStr   map[string]string
+	ExtCode  map[string]string
+	TLAStr   map[string]string
+	TLACode  map[string]string
+	MaxStack int
+}
+
+// importer resolves imports the way the jsonnet CLI does (the importing
+// file's directory, then -J paths right to left), then the jsonnet-bundler
+// vendor directory of the input's project, then the embedded library.
+// Files of the embedded library import only each other.
+//
+// Not safe for concurrent use: one importer per VM.
+type importer struct {
+	jpath  []string
+	vendor string
+	cache  map[string]jsonnet.Contents
+}
+
+func newImporter(jpath []string, vendor string) *importer {
+	return &importer{jpath: jpath, vendor: vendor, cache: map[string]jsonnet.Contents{}}
+}
+
+func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	if rest, ok := strings.CutPrefix(importedFrom, embeddedPrefix); ok {
+		if c, at, ok := im.embedded(path.Join(path.Dir(rest), importedPath)); ok {
+			return c, at, nil
+		}
+		return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not part of the embedded canarygen library", importedPath)
+	}
+	if filepath.IsAbs(importedPath) {
+		if c, ok, err := im.file(importedPath); ok || err != nil {
+			return c, importedPath, err
+		}
+		return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: no such file", importedPath)
+	}
+	dirs := []string{}
+	if importedFrom != "" {
+		dirs = append(dirs, filepath.Dir(importedFrom))
+	} else {
+		dirs = append(dirs, ".")
+	}
+	for i := len(im.jpath) - 1; i >= 0; i-- {
+		dirs = append(dirs, im.jpath[i])
+	}
+	if im.vendor != "" {
+		dirs = append(dirs, im.vendor)
+	}
+	for _, dir := range dirs {
+		p := filepath.Join(dir, importedPath)
+		if c, ok, err := im.file(p); ok || err != nil {
+			return c, p, err
+		}
+	}
+	for _, prefix := range []string{libName, libLongName} {
+		if rest, ok := strings.CutPrefix(importedPath, prefix); ok {
+			if c, at, ok := im.embedded(path.Join("canarygen", rest)); ok {
+				return c, at, nil
+			}
+		}
+	}
+	return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not found in %s or the embedded library", importedPath, strings.Join(dirs, ", "))
+}
+
+// file returns the cached contents of p; ok is false when p does not exist.
+func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
+	if c, ok := im.cache[p]; ok {
+		return c, true, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || isDirErr(p) {
+			return jsonnet.Contents{}, false, nil
+		}
+		return jsonnet.Contents{}, false, err
+	}
+	c := jsonnet.MakeContentsRaw(data)
+	im.cache[p] = c
+	return c, true, nil
+}
+
+func isDirErr(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func (im *importer) embedded(p string) (jsonnet.Contents, string, bool) {
+	at := embeddedPrefix + p
+	if c, ok := im.cache[at]; ok {
+		return c, at, true
+	}
+	data, err := fs.ReadFile(lib.FS, p)
+	if err != nil {
+		return jsonnet.Contents{}, "", false
+	}
+	c := jsonnet.MakeContentsRaw(data)
+	im.cache[at] = c
+	return c, at, true
+}
+
+// vendorDir is the jsonnet-bundler vendor directory of the project that
+// holds file: <nearest ancestor with a jsonnetfile.json>/vendor, if present.
+func vendorDir(file string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return ""
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "jsonnetfile.json")); err == nil {
+			v := filepath.Join(dir, "vendor")
+			if st, err := os.Stat(v); err == nil && st.IsDir() {
+				return v
+			}
+			return ""
+		}
+		if filepath.Dir(dir) == dir {
+			return ""
+		}
+	}
+}
+
+func newVM(imp jsonnet.Importer, opts JsonnetOptions) *jsonnet.VM {
+	vm := jsonnet.MakeVM()
+	vm.Importer(imp)
+	if opts.MaxStack > 0 {
+		vm.MaxStack = opts.MaxStack
+	}
+	for _, k := range sortedKeys(opts.ExtStr) {
+		vm.ExtVar(k, opts.ExtStr[k])
+	}
+	for _, k := range sortedKeys(opts.ExtCode) {
+		vm.ExtCode(k, opts.ExtCode[k])
+	}
+	for _, k := range sortedKeys(opts.TLAStr) {
+		vm.TLAVar(k, opts.TLAStr[k])
+	}
+	for _, k := range sortedKeys(opts.TLACode) {
+		vm.TLACode(k, opts.TLACode[k])
+	}
+	return vm
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// evaluate runs a jsonnet program and keeps go-jsonnet's structured errors.
+func evaluate(vm *jsonnet.VM, filename, src string) (string, error) {
+	node, err := jsonnet.SnippetToAST(filename, src)
+	if err != nil {
+		return "", err
+	}
+	return vm.Evaluate(node)
+}
+
+// evalError turns a go-jsonnet error into an Error. Errors the library
+// raises ("canarygen: <object>: <field>: <msg>\nhint: <hint>") lose their
+// prefix and keep their hint; the trace keeps only frames outside the
+// embedded library, which point into the user's own files.
+func evalError(file string, err error) *Error {
+	var rt jsonnet.RuntimeError
+	if errors.As(err, &rt) {
+		msg, hint, _ := strings.Cut(rt.Msg, "\nhint: ")
+		e := &Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
+		for _, f := range rt.StackTrace {
+			if f.Loc.FileName == "" || strings.HasPrefix(f.Loc.FileName, embeddedPrefix) || f.Loc.FileName == "<std>" {
+				continue
+			}
+			e.Trace = append(e.Trace, location(f.Loc))
+		}
+		return e
+	}
+	return &Error{File: file, Msg: strings.TrimSpace(strings.TrimPrefix(err.Error(), "RUNTIME ERROR: "))}
+}
+
+func location(l ast.LocationRange) string {
+	return fmt.Sprintf("%s:%d:%d", l.FileName, l.Begin.Line, l.Begin.Column)
+}

@@ -1,0 +1,87 @@
+// Every setting canarygen.new() understands, with its default.
+// A key that is not listed here is rejected, so a typo fails loudly.
+{
+  canary: {
+    // Image for the canary container(s); null keeps the stable's image
+    // (useful for args- or env-only canaries).
+    image: null,
+    // Container name, or list of names, that get the canary image, args and
+    // env; null means the first container of the pod.
+    container: null,
+    // Replica math (see ratio.libsonnet). Give either replicas or percent;
+    // with neither the canary gets 1 replica.
+    replicas: null,
+    // Canary share of the traffic in percent, 0 < percent < 100. A number,
+    // or a decimal string such as '16.67' for exact input.
+    percent: null,
+    // false: the stable keeps its replicas and the canary is added on top.
+    // true: the stable's replicas are the total, split between the tracks.
+    keepTotal: false,
+    // Optional: maximum deviation, in percentage points, of the achieved
+    // share from percent; above it rendering fails with a hint.
+    tolerance: null,
+    // Appended to the container's args.
+    args: [],
+    // Env vars ({ name, value } or { name, valueFrom }); a name the container
+    // already has is replaced in place, a new one is appended.
+    env: [],
+    // Appended to the stable's name.
+    suffix: '-canary',
+  },
+
+  // The label that marks canary pods. It is added to the canary's selector
+  // and pod labels, and copied into every scraped series (podTargetLabels).
+  track: {
+    key: 'track',
+    value: 'canary',
+  },
+
+  stable: {
+    // Explicitly change the stable's replicas (null: leave them as they are,
+    // unless canary.keepTotal moves some of them to the canary).
+    replicas: null,
+  },
+
+  // StatefulSet only: what the canary does with the stable's
+  // volumeClaimTemplates. 'inherit': the canary gets its own PVCs from the
+  // same templates (named <claim>-<name>-canary-<n>). 'emptyDir': no PVCs;
+  // each claim becomes an emptyDir volume of the same name.
+  volumeClaimTemplates: 'inherit',
+
+  // true: generate the Service (StatefulSet: the governing headless Service
+  // named spec.serviceName). A Service object: use that one (it must select
+  // the stable's pods and must not select on the track label). false: none.
+  service: true,
+
+  // Name of the Service port the ServiceMonitor scrapes. null: a port named
+  // 'metrics' or 'http-metrics', else one whose name contains 'metrics',
+  // else the only port.
+  metricsPort: null,
+
+  // false switches the ServiceMonitor off.
+  serviceMonitor: {
+    // Extra labels on the ServiceMonitor (e.g. the one your Prometheus
+    // selects ServiceMonitors by).
+    labels: {},
+    // Merged into the scrape endpoint: interval, scheme, path, tlsConfig...
+    endpoint: {},
+  },
+
+  // false switches the dashboard off.
+  dashboard: {
+    // Grafana dashboard title; null: '<name> canary'.
+    title: null,
+    // Extra labels on the dashboard ConfigMap, and its namespace
+    // (null: the workload's namespace).
+    labels: {},
+    namespace: null,
+    // Metric names. The request counter needs a status-code label for the
+    // error panels; null switches the panels that need the metric off.
+    metrics: {
+      requests: 'http_requests_total',
+      requestsCodeLabel: 'code',
+      errorCodes: '5..',
+      durationBucket: 'http_request_duration_seconds_bucket',
+    },
+  },
+}

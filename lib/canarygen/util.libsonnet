@@ -1,0 +1,76 @@
+// Small helpers shared by the library. Portable to C++ jsonnet 0.18:
+// no std.round, std.any/all, std.objectRemoveKey, std.sum, std.isEmpty.
+{
+  // One error format for the whole library, parsed by the CLI:
+  //   canarygen: <object>: <field>: <message>
+  //   hint: <hint>
+  fail(where, field, msg, hint=null)::
+    error 'canarygen: ' + (if where == '' then '' else where + ': ')
+          + (if field == '' then '' else field + ': ') + msg
+          + (if hint == null then '' else '\nhint: ' + hint),
+
+  // std.toString for messages, with strings quoted.
+  show(v):: if std.isString(v) then std.escapeStringJson(v) else std.toString(v),
+
+  isInt(v):: std.isNumber(v) && std.floor(v) == v,
+
+  // x with two decimals, for messages ('16.67'); std.toString would print
+  // every digit of the float.
+  fixed2(x)::
+    local n = std.floor(std.abs(x) * 100 + 0.5);
+    local frac = n % 100;
+    (if x < 0 && n != 0 then '-' else '') + std.floor(n / 100) + '.' + (if frac < 10 then '0' else '') + frac,
+
+  get(o, k, default=null):: if std.isObject(o) && std.objectHas(o, k) then o[k] else default,
+
+  anyOf(arr):: std.length(std.filter(function(x) x, arr)) > 0,
+
+  // Object without the given keys (std.objectRemoveKey is not in jsonnet 0.18).
+  without(o, keys):: { [k]: o[k] for k in std.objectFields(o) if !std.member(keys, k) },
+
+  // Deep merge of plain data: objects merge key by key, anything else in b
+  // replaces a.
+  merge(a, b)::
+    if std.isObject(a) && std.isObject(b) then
+      a + { [k]: if std.objectHas(a, k) then $.merge(a[k], b[k]) else b[k] for k in std.objectFields(b) }
+    else b,
+
+  // Keys of `given` that `known` does not list, recursively for the keys
+  // named in `nested`. Returns the dotted paths.
+  unknownKeys(known, given, nested, prefix='')::
+    std.flattenArrays([
+      if !std.objectHas(known, k) then [prefix + k]
+      else if std.member(nested, prefix + k) && std.isObject(given[k]) && std.isObject(known[k]) then
+        $.unknownKeys(known[k], given[k], nested, prefix + k + '.')
+      else []
+      for k in std.objectFields(given)
+    ]),
+
+  // Label keys and values as Kubernetes validates them.
+  local alnum = std.set(std.stringChars('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')),
+  local labelChars = std.set(alnum + ['-', '_', '.']),
+  local dnsChars = std.set(std.stringChars('abcdefghijklmnopqrstuvwxyz0123456789-.')),
+  local onlyChars(s, set) = std.length(std.filter(function(ch) !std.setMember(ch, set), std.stringChars(s))) == 0,
+  local edgesAlnum(s) = std.setMember(s[0], alnum) && std.setMember(s[std.length(s) - 1], alnum),
+
+  isLabelValue(v):: std.isString(v) && (v == '' || (std.length(v) <= 63 && onlyChars(v, labelChars) && edgesAlnum(v))),
+  isLabelKey(k)::
+    std.isString(k) && k != '' &&
+    local parts = std.split(k, '/');
+    local name = parts[std.length(parts) - 1];
+    std.length(parts) <= 2 && name != '' && std.length(name) <= 63 && onlyChars(name, labelChars) && edgesAlnum(name) &&
+    (std.length(parts) == 1 || (parts[0] != '' && std.length(parts[0]) <= 253 && onlyChars(parts[0], dnsChars))),
+  // A DNS-1123 subdomain, as Kubernetes requires of object names.
+  isDNSSubdomain(s)::
+    std.isString(s) && s != '' && std.length(s) <= 253 && onlyChars(s, dnsChars)
+    && std.setMember(s[0], alnum) && std.setMember(s[std.length(s) - 1], alnum),
+
+  // Prometheus label name for a Kubernetes label key (podTargetLabels
+  // sanitizes every character outside [a-zA-Z0-9_] to '_').
+  promLabel(k)::
+    std.join('', [if std.setMember(ch, alnum) then ch else '_' for ch in std.stringChars(k)]),
+
+  // A string safe inside a double-quoted PromQL regex: Kubernetes names only
+  // carry [a-z0-9.-], and '.' must be escaped (\\. inside the string).
+  promRegexName(s):: std.strReplace(s, '.', '\\\\.'),
+}

@@ -1,0 +1,392 @@
+// Package canarygen renders replica-ratio canaries of Kubernetes
+// StatefulSets and Deployments. The modelling lives in the jsonnet library
+// (lib/canarygen); this package reads inputs, drives the library through an
+// embedded go-jsonnet VM and writes the objects out.
+package canarygen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/go-jsonnet"
+)
+
+// Options are the canary settings for manifest (YAML/JSON) inputs. The zero
+// value renders the library's defaults. Validation is the library's: values
+// are passed through as given.
+type Options struct {
+	Image                string   // canary.image
+	Containers           []string // canary.container
+	Replicas             *int     // canary.replicas
+	Percent              string   // canary.percent, a decimal such as "16.67"
+	KeepTotal            bool     // canary.keepTotal
+	Tolerance            string   // canary.tolerance, in percentage points
+	Args                 []string // canary.args
+	Env                  []string // canary.env, NAME=VALUE
+	Suffix               string   // canary.suffix
+	TrackLabel           string   // track.key=track.value
+	MetricsPort          string   // metricsPort
+	VolumeClaimTemplates string   // volumeClaimTemplates
+	NoService            bool     // service: false
+	NoServiceMonitor     bool     // serviceMonitor: false
+	NoDashboard          bool     // dashboard: false
+
+	// Workloads limits the canaries to these names ("name" or
+	// "namespace/name"); empty means every StatefulSet and Deployment.
+	Workloads []string
+}
+
+// params builds the library options from Options.
+func (o Options) params() (map[string]any, error) {
+	p := map[string]any{}
+	canary := map[string]any{}
+	if o.Image != "" {
+		canary["image"] = o.Image
+	}
+	switch len(o.Containers) {
+	case 0:
+	case 1:
+		canary["container"] = o.Containers[0]
+	default:
+		canary["container"] = o.Containers
+	}
+	if o.Replicas != nil {
+		canary["replicas"] = *o.Replicas
+	}
+	if o.Percent != "" {
+		canary["percent"] = o.Percent
+	}
+	if o.KeepTotal {
+		canary["keepTotal"] = true
+	}
+	if o.Tolerance != "" {
+		canary["tolerance"] = o.Tolerance
+	}
+	if len(o.Args) > 0 {
+		canary["args"] = o.Args
+	}
+	if len(o.Env) > 0 {
+		env := []any{}
+		for _, kv := range o.Env {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return nil, &Error{Msg: fmt.Sprintf("--canary-env %q: want NAME=VALUE", kv)}
+			}
+			env = append(env, map[string]any{"name": k, "value": v})
+		}
+		canary["env"] = env
+	}
+	if o.Suffix != "" {
+		canary["suffix"] = o.Suffix
+	}
+	if len(canary) > 0 {
+		p["canary"] = canary
+	}
+	if o.TrackLabel != "" {
+		k, v, ok := strings.Cut(o.TrackLabel, "=")
+		if !ok || k == "" || v == "" {
+			return nil, &Error{Msg: fmt.Sprintf("--track-label %q: want KEY=VALUE, such as track=canary", o.TrackLabel)}
+		}
+		p["track"] = map[string]any{"key": k, "value": v}
+	}
+	if o.MetricsPort != "" {
+		p["metricsPort"] = o.MetricsPort
+	}
+	if o.VolumeClaimTemplates != "" {
+		p["volumeClaimTemplates"] = o.VolumeClaimTemplates
+	}
+	if o.NoService {
+		p["service"] = false
+	}
+	if o.NoServiceMonitor {
+		p["serviceMonitor"] = false
+	}
+	if o.NoDashboard {
+		p["dashboard"] = false
+	}
+	return p, nil
+}
+
+// Ratio is the replica math's answer for one workload, as the library
+// computed it.
+type Ratio struct {
+	Mode         string       `json:"mode"`
+	Stable       int          `json:"stable"`
+	Canary       int          `json:"canary"`
+	Total        int          `json:"total"`
+	Percent      json.RawMessage `json:"percent"` // as given: number, decimal string or null
+	SharePercent float64      `json:"sharePercent"`
+	Deviation    *float64     `json:"deviation"`
+	Step         float64      `json:"step"`
+}
+
+// Report says what was rendered for one workload.
+type Report struct {
+	Object string // "StatefulSet ns/name"
+	Ratio  Ratio
+}
+
+func (r Report) String() string {
+	s := fmt.Sprintf("%s: canary %d + stable %d replicas, canary share %.2f %% (one replica moves it %.2f pp)",
+		r.Object, r.Ratio.Canary, r.Ratio.Stable, r.Ratio.SharePercent, r.Ratio.Step)
+	if p := r.Ratio.requested(); p != "" && r.Ratio.Deviation != nil {
+		s += fmt.Sprintf(", requested %s %% (%s)", p, signedPP(*r.Ratio.Deviation))
+	}
+	return s
+}
+
+// Input is one file to render; Name "-" is standard input.
+type Input struct {
+	Name string
+	Data []byte
+}
+
+// IsJsonnet tells whether an input is a jsonnet program rather than a
+// manifest stream.
+func (in Input) IsJsonnet() bool {
+	ext := filepath.Ext(in.Name)
+	return ext == ".jsonnet" || ext == ".libsonnet"
+}
+
+// Renderer renders inputs. It holds one jsonnet VM and is not safe for
+// concurrent use; make one per goroutine.
+type Renderer struct {
+	opts    Options
+	jsonnet JsonnetOptions
+	params  map[string]any
+	lib     *jsonnet.VM // the VM for manifest inputs: embedded library only
+}
+
+// NewRenderer checks opts and prepares a renderer.
+func NewRenderer(opts Options, jopts JsonnetOptions) (*Renderer, error) {
+	p, err := opts.params()
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{opts: opts, jsonnet: jopts, params: p}, nil
+}
+
+// Render renders one input into objects, in input order; reports say what
+// each canary got.
+func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
+	if in.IsJsonnet() {
+		objs, err := r.renderJsonnet(in)
+		return objs, nil, err
+	}
+	return r.renderStream(in)
+}
+
+func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
+	imp := newImporter(r.jsonnet.JPath, vendorDir(in.Name))
+	vm := newVM(imp, r.jsonnet)
+	out, err := evaluate(vm, in.Name, string(in.Data))
+	if err != nil {
+		return nil, evalError(in.Name, err)
+	}
+	return decodeObjects(in.Name, out)
+}
+
+func decodeObjects(file, out string) ([]Object, error) {
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &Error{File: file, Msg: "decode jsonnet output: " + err.Error()}
+	}
+	return flatten(file, v)
+}
+
+// renderSnippet is the one call from Go into the library for manifest
+// inputs: the workload and the options arrive as JSON strings.
+const renderSnippet = `function(workload, params)
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params));
+  { objects: set, ratio: set.ratio }
+`
+
+func (r *Renderer) renderStream(in Input) ([]Object, []Report, error) {
+	ms, err := readManifests(in.Name, in.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	selected, err := r.selectWorkloads(in.Name, ms)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.lib == nil {
+		r.lib = newVM(newImporter(nil, ""), JsonnetOptions{MaxStack: r.jsonnet.MaxStack})
+	}
+	var out []Object
+	var reports []Report
+	for i, m := range ms {
+		if !selected[i] {
+			out = append(out, m.obj)
+			continue
+		}
+		params := r.params
+		var svc Object
+		if !r.opts.NoService {
+			svc = existingService(ms, m.obj)
+		}
+		if svc != nil {
+			params = map[string]any{"service": svc}
+			for k, v := range r.params {
+				if k != "service" {
+					params[k] = v
+				}
+			}
+		}
+		pj, err := json.Marshal(params)
+		if err != nil {
+			return nil, nil, err
+		}
+		wj, err := json.Marshal(m.obj)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.lib.TLAReset()
+		r.lib.TLAVar("workload", string(wj))
+		r.lib.TLAVar("params", string(pj))
+		res, err := evaluate(r.lib, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet)
+		if err != nil {
+			e := evalError(in.Name, err)
+			e.Line, e.Trace = m.line, nil
+			return nil, nil, e
+		}
+		var set struct {
+			Objects map[string]json.RawMessage `json:"objects"`
+			Ratio   Ratio                      `json:"ratio"`
+		}
+		if err := json.Unmarshal([]byte(res), &set); err != nil {
+			return nil, nil, fmt.Errorf("decode library output: %w", err)
+		}
+		if svc != nil {
+			delete(set.Objects, "service") // already in the stream, where the user put it
+		}
+		objs, err := decodeSet(in.Name, set.Objects)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, objs...)
+		reports = append(reports, Report{Object: describe(m.obj), Ratio: set.Ratio})
+	}
+	return out, reports, nil
+}
+
+func decodeSet(file string, set map[string]json.RawMessage) ([]Object, error) {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []Object
+	for _, k := range keys {
+		dec := json.NewDecoder(bytes.NewReader(set[k]))
+		dec.UseNumber()
+		var o Object
+		if err := dec.Decode(&o); err != nil {
+			return nil, &Error{File: file, Msg: "decode library output: " + err.Error()}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func isWorkload(o Object) bool {
+	kind, _, _ := objectName(o)
+	api, _ := o["apiVersion"].(string)
+	return api == "apps/v1" && (kind == "StatefulSet" || kind == "Deployment")
+}
+
+// selectWorkloads marks the workloads that get a canary: every StatefulSet
+// and Deployment, or those named by Options.Workloads, each of which must
+// exist. A workload may appear only once.
+func (r *Renderer) selectWorkloads(file string, ms []manifest) ([]bool, error) {
+	selected := make([]bool, len(ms))
+	seen := map[string]int{}
+	found := map[string]bool{}
+	var names []string
+	for i, m := range ms {
+		if !isWorkload(m.obj) {
+			continue
+		}
+		id := describe(m.obj)
+		if first, dup := seen[id]; dup {
+			return nil, &Error{File: file, Line: m.line, Msg: fmt.Sprintf("%s: appears twice (first on line %d)", id, first),
+				Hint: "each workload may appear once in an input"}
+		}
+		seen[id] = m.line
+		_, ns, name := objectName(m.obj)
+		names = append(names, name)
+		if len(r.opts.Workloads) == 0 {
+			selected[i] = true
+			continue
+		}
+		for _, w := range r.opts.Workloads {
+			if w == name || (ns != "" && w == ns+"/"+name) {
+				selected[i] = true
+				found[w] = true
+			}
+		}
+	}
+	for _, w := range r.opts.Workloads {
+		if !found[w] {
+			have := "none"
+			if len(names) > 0 {
+				have = strings.Join(names, ", ")
+			}
+			return nil, &Error{File: file, Msg: fmt.Sprintf("--workload %s: no StatefulSet or Deployment of that name", w),
+				Hint: "workloads in this input: " + have}
+		}
+	}
+	return selected, nil
+}
+
+// existingService finds the Service in the stream that already fronts the
+// workload, so the canary reuses it instead of getting a second one: for a
+// StatefulSet its governing Service (spec.serviceName), else one whose
+// selector picks the workload's pods. The library checks it.
+func existingService(ms []manifest, w Object) Object {
+	kind, ns, name := objectName(w)
+	spec, _ := w["spec"].(map[string]any)
+	want := name
+	if kind == "StatefulSet" {
+		if sn, _ := spec["serviceName"].(string); sn != "" {
+			want = sn
+		}
+	}
+	podLabels := map[string]any{}
+	if t, ok := spec["template"].(map[string]any); ok {
+		if m, ok := t["metadata"].(map[string]any); ok {
+			podLabels, _ = m["labels"].(map[string]any)
+		}
+	}
+	var bySelector Object
+	for _, m := range ms {
+		k, sns, sname := objectName(m.obj)
+		if k != "Service" || sns != ns {
+			continue
+		}
+		if sname == want {
+			return m.obj
+		}
+		s, _ := m.obj["spec"].(map[string]any)
+		sel, _ := s["selector"].(map[string]any)
+		if bySelector == nil && len(sel) > 0 && subset(sel, podLabels) {
+			bySelector = m.obj
+		}
+	}
+	return bySelector
+}
+
+func subset(sel, labels map[string]any) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
