@@ -201,15 +201,32 @@ func evalError(file string, err error) *Error {
 	if errors.As(err, &rt) {
 		msg, hint, _ := strings.Cut(rt.Msg, "\nhint: ")
 		e := &Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
+		seen := map[string]bool{}
 		for _, f := range rt.StackTrace {
-			if f.Loc.FileName == "" || strings.HasPrefix(f.Loc.FileName, embeddedPrefix) || f.Loc.FileName == "<std>" {
+			if f.Loc.Begin.Line == 0 || inLibrary(f.Loc.FileName) {
 				continue
 			}
-			e.Trace = append(e.Trace, location(f.Loc))
+			if l := location(f.Loc); !seen[l] {
+				seen[l] = true
+				e.Trace = append(e.Trace, l)
+			}
 		}
 		return e
 	}
 	return &Error{File: file, Msg: strings.TrimSpace(strings.TrimPrefix(err.Error(), "RUNTIME ERROR: "))}
+}
+
+// inLibrary tells whether a trace frame lies in the canarygen library,
+// embedded or vendored: those frames say nothing about the user's mistake.
+func inLibrary(file string) bool {
+	if strings.HasPrefix(file, embeddedPrefix) || file == "<std>" {
+		return true
+	}
+	if filepath.Base(filepath.Dir(file)) != "canarygen" {
+		return false
+	}
+	_, err := fs.Stat(lib.FS, "canarygen/"+filepath.Base(file))
+	return err == nil
 }
 
 func location(l ast.LocationRange) string {

@@ -114,14 +114,14 @@ func (o Options) params() (map[string]any, error) {
 // Ratio is the replica math's answer for one workload, as the library
 // computed it.
 type Ratio struct {
-	Mode         string       `json:"mode"`
-	Stable       int          `json:"stable"`
-	Canary       int          `json:"canary"`
-	Total        int          `json:"total"`
+	Mode         string          `json:"mode"`
+	Stable       int             `json:"stable"`
+	Canary       int             `json:"canary"`
+	Total        int             `json:"total"`
 	Percent      json.RawMessage `json:"percent"` // as given: number, decimal string or null
-	SharePercent float64      `json:"sharePercent"`
-	Deviation    *float64     `json:"deviation"`
-	Step         float64      `json:"step"`
+	SharePercent float64         `json:"sharePercent"`
+	Deviation    *float64        `json:"deviation"`
+	Step         float64         `json:"step"`
 }
 
 // Report says what was rendered for one workload.

@@ -69,7 +69,11 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local checks = [
       if !std.isObject(params) then util.fail(where, '', 'options must be an object, got ' + util.show(params)) else true,
       if std.length(unknownParams) > 0 then
-        fail(unknownParams[0], 'unknown option', 'known options are: ' + std.join(', ', std.objectFields(defaults)) + ' (see lib/canarygen/defaults.libsonnet)')
+        local path = std.split(unknownParams[0], '.');
+        local parent = std.foldl(function(o, k) o[k], path[0:std.length(path) - 1], defaults);
+        local prefix = std.join('', [k + '.' for k in path[0:std.length(path) - 1]]);
+        fail(unknownParams[0], 'unknown option',
+             'known options here: ' + std.join(', ', [prefix + k for k in std.objectFields(parent)]) + ' (see canarygen/defaults.libsonnet)')
       else true,
       if !std.isObject(w) then util.fail('', 'workload', 'must be a StatefulSet or Deployment object, got ' + util.show(std.type(w))) else true,
       if kind != 'StatefulSet' && kind != 'Deployment' then

@@ -98,7 +98,7 @@ local result(mode, s, c, p, P) =
       local P = if has('percent') then micro(spec.percent, where, field('percent')) else null;
       local pOK =
         if P != null && (P <= 0 || P >= HUNDRED) then
-          util.fail(where, field('percent'), 'must be greater than 0 and less than 100, got ' + util.show(spec.percent),
+          util.fail(where, field('percent'), 'must be greater than 0 and less than 100, got ' + util.showNum(spec.percent),
                     'a canary takes a share strictly between 0 and 100 percent of the traffic')
         else true;
       local r =
@@ -129,8 +129,8 @@ local result(mode, s, c, p, P) =
         else
           local fits = [t for t in std.range(2, HINT_SEARCH) if within(nearest(t, P), t, P, TOL)];
           util.fail(where, field('tolerance'),
-                    'canary ' + fmtShare(r.canary, r.total) + ' is ' + util.fixed2(r.sharePercent) + ' %, off ' + util.show(spec.percent) + ' % by '
-                    + util.fixed2(std.abs(r.deviation)) + ' pp, more than the tolerance of ' + util.show(spec.tolerance) + ' pp',
+                    'canary ' + fmtShare(r.canary, r.total) + ' is ' + util.fixed2(r.sharePercent) + ' %, off ' + util.showNum(spec.percent) + ' % by '
+                    + util.fixed2(std.abs(r.deviation)) + ' pp, more than the tolerance of ' + util.showNum(spec.tolerance) + ' pp',
                     if std.length(fits) == 0 then 'no split of up to ' + HINT_SEARCH + ' replicas is that close; widen the tolerance'
                     else
                       local t = fits[0];

@@ -12,6 +12,9 @@
   // std.toString for messages, with strings quoted.
   show(v):: if std.isString(v) then std.escapeStringJson(v) else std.toString(v),
 
+  // A number as the user wrote it: numbers and decimal strings alike.
+  showNum(v):: if std.isString(v) then v else std.toString(v),
+
   isInt(v):: std.isNumber(v) && std.floor(v) == v,
 
   // x with two decimals, for messages ('16.67'); std.toString would print

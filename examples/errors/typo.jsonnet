@@ -1,0 +1,5 @@
+local canarygen = import 'canarygen/main.libsonnet';
+
+canarygen.new(import '../identity/web.json', {
+  canary: { replica: 2 },
+})
