@@ -86,50 +86,58 @@ local layout(groups) =
     local quantile(q, t) = 'histogram_quantile(' + q + ', sum by (le) (rate(' + m.durationBucket + '{' + sel[t] + '}[$__rate_interval])))';
 
     local groups = [
-      {
-        title: 'Traffic',
-        panels: [
-          timeseries('Canary share of traffic',
-                     'Observed canary share of requests next to the expected share: the rendered replicas c/(c+s) and the ready replicas now. kube-proxy balances per connection, so long-lived connections skew the observed share.',
-                     'percentunit',
-                     (if hasRequests then [[rate(m.requests, sel.canary) + ' / ' + rate(m.requests, app), 'observed']] else [])
-                     + [
-                       ['vector(' + ctx.ratio.canary + ' / ' + ctx.ratio.total + ')', 'expected'],
-                       [ready('canary') + ' / (' + ready('canary') + ' + ' + ready('stable') + ')', 'ready'],
-                     ]),
-        ] + (if hasRequests then [
-               timeseries('Requests per second', 'All requests per track.', 'reqps', perTrack(function(t) rate(m.requests, sel[t]))),
-             ] else []),
-      },
-    ] + (if hasErrors then [{
-           title: 'Errors',
-           panels: [
-             timeseries('Error ratio', 'Share of requests answered with ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '", per track.', 'percentunit',
-                        perTrack(function(t) rate(m.requests, errorSel(t)) + ' / ' + rate(m.requests, sel[t]))),
-             timeseries('Errors per second', 'Error responses per track.', 'reqps', perTrack(function(t) rate(m.requests, errorSel(t)))),
-           ],
-         }] else [])
-    + (if hasLatency then [{
-         title: 'Latency',
-         panels: [
-           timeseries('p99 latency', '99th percentile of the request duration, per track.', 's', perTrack(function(t) quantile('0.99', t))),
-           timeseries('p50 latency', 'Median request duration, per track.', 's', perTrack(function(t) quantile('0.5', t))),
-         ],
-       }] else [])
-    + [
-      {
-        title: 'Saturation',
-        panels: [
-          timeseries('CPU per pod', 'Average CPU usage of one pod, per track (cAdvisor).', 'short',
-                     perTrack(function(t) 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + pods[t] + ', container!="", container!="POD"}[$__rate_interval])))')),
-          timeseries('Memory per pod', 'Average working-set memory of one pod, per track (cAdvisor).', 'bytes',
-                     perTrack(function(t) 'avg(sum by (pod) (container_memory_working_set_bytes{' + pods[t] + ', container!="", container!="POD"}))')),
-          timeseries('Container restarts', 'Container restarts per track over the last hour (kube-state-metrics).', 'short',
-                     perTrack(function(t) 'sum(increase(kube_pod_container_status_restarts_total{' + pods[t] + '}[1h]))')),
-          timeseries('Ready replicas', 'Ready replicas per track (kube-state-metrics).', 'short', perTrack(ready)),
-        ],
-      },
-    ];
+                     {
+                       title: 'Traffic',
+                       panels: [
+                         timeseries('Canary share of traffic',
+                                    'Observed canary share of requests next to the expected share: the rendered replicas c/(c+s) and the ready replicas now. kube-proxy balances per connection, so long-lived connections skew the observed share.',
+                                    'percentunit',
+                                    (if hasRequests then [[rate(m.requests, sel.canary) + ' / ' + rate(m.requests, app), 'observed']] else [])
+                                    + [
+                                      ['vector(' + ctx.ratio.canary + ' / ' + ctx.ratio.total + ')', 'expected'],
+                                      [ready('canary') + ' / (' + ready('canary') + ' + ' + ready('stable') + ')', 'ready'],
+                                    ]),
+                       ] + (if hasRequests then [
+                              timeseries('Requests per second', 'All requests per track.', 'reqps', perTrack(function(t) rate(m.requests, sel[t]))),
+                            ] else []),
+                     },
+                   ] + (if hasErrors then [{
+                          title: 'Errors',
+                          panels: [
+                            timeseries('Error ratio',
+                                       'Share of requests answered with ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '", per track.',
+                                       'percentunit',
+                                       perTrack(function(t) rate(m.requests, errorSel(t)) + ' / ' + rate(m.requests, sel[t]))),
+                            timeseries('Errors per second', 'Error responses per track.', 'reqps', perTrack(function(t) rate(m.requests, errorSel(t)))),
+                          ],
+                        }] else [])
+                   + (if hasLatency then [{
+                        title: 'Latency',
+                        panels: [
+                          timeseries('p99 latency', '99th percentile of the request duration, per track.', 's', perTrack(function(t) quantile('0.99', t))),
+                          timeseries('p50 latency', 'Median request duration, per track.', 's', perTrack(function(t) quantile('0.5', t))),
+                        ],
+                      }] else [])
+                   + [
+                     {
+                       title: 'Saturation',
+                       panels: [
+                         timeseries('CPU per pod',
+                                    'Average CPU usage of one pod, per track (cAdvisor).',
+                                    'short',
+                                    perTrack(function(t) 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + pods[t] + ', container!="", container!="POD"}[$__rate_interval])))')),
+                         timeseries('Memory per pod',
+                                    'Average working-set memory of one pod, per track (cAdvisor).',
+                                    'bytes',
+                                    perTrack(function(t) 'avg(sum by (pod) (container_memory_working_set_bytes{' + pods[t] + ', container!="", container!="POD"}))')),
+                         timeseries('Container restarts',
+                                    'Container restarts per track over the last hour (kube-state-metrics).',
+                                    'short',
+                                    perTrack(function(t) 'sum(increase(kube_pod_container_status_restarts_total{' + pods[t] + '}[1h]))')),
+                         timeseries('Ready replicas', 'Ready replicas per track (kube-state-metrics).', 'short', perTrack(ready)),
+                       ],
+                     },
+                   ];
 
     local uidBase = ctx.namespace + '-' + ctx.canaryName;
     {
@@ -164,7 +172,7 @@ local layout(groups) =
             label: 'Data source',
             type: 'datasource',
             query: 'prometheus',
-            current: {},
+            current: { text: 'default', value: 'default' },
             hide: 0,
             refresh: 1,
             options: [],

@@ -72,7 +72,8 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         local path = std.split(unknownParams[0], '.');
         local parent = std.foldl(function(o, k) o[k], path[0:std.length(path) - 1], defaults);
         local prefix = std.join('', [k + '.' for k in path[0:std.length(path) - 1]]);
-        fail(unknownParams[0], 'unknown option',
+        fail(unknownParams[0],
+             'unknown option',
              'known options here: ' + std.join(', ', [prefix + k for k in std.objectFields(parent)]) + ' (see canarygen/defaults.libsonnet)')
       else true,
       if !std.isObject(w) then util.fail('', 'workload', 'must be a StatefulSet or Deployment object, got ' + util.show(std.type(w))) else true,
@@ -87,14 +88,16 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       if !std.isObject(podLabels) then fail('spec.template.metadata.labels', 'is missing') else true,
       local missing = [k for k in std.objectFields(selector) if util.get(podLabels, k) != selector[k]];
       if std.length(missing) > 0 then
-        fail('spec.template.metadata.labels', 'does not carry the selector label ' + util.show(missing[0]) + '=' + util.show(selector[missing[0]]),
+        fail('spec.template.metadata.labels',
+             'does not carry the selector label ' + util.show(missing[0]) + '=' + util.show(selector[missing[0]]),
              'the selector must match the pod labels; Kubernetes rejects this workload as it is')
       else true,
       if !std.isArray(containers) || std.length(containers) == 0 then fail('spec.template.spec.containers', 'is missing or empty') else true,
       if !util.isLabelKey(c.track.key) then fail('track.key', util.show(c.track.key) + ' is not a valid label key') else true,
       if !util.isLabelValue(c.track.value) || c.track.value == '' then fail('track.value', util.show(c.track.value) + ' is not a valid, non-empty label value') else true,
       if util.get(podLabels, c.track.key) == c.track.value then
-        fail('spec.template.metadata.labels', 'the stable pods already carry ' + c.track.key + '=' + c.track.value,
+        fail('spec.template.metadata.labels',
+             'the stable pods already carry ' + c.track.key + '=' + c.track.value,
              'the track label marks canary pods only; render from the stable workload')
       else true,
       if !std.isString(c.canary.suffix) || c.canary.suffix == '' then fail('canary.suffix', 'must be a non-empty string') else true,
@@ -102,7 +105,8 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         fail('metadata.name', 'the canary name ' + util.show(canaryName) + ' is not a valid Kubernetes name (lowercase letters, digits, "-" and ".", at most 253 characters)')
       else true,
       if isSts && std.length(canaryName) > maxStatefulSetName then
-        fail('metadata.name', 'the canary name ' + util.show(canaryName) + ' has ' + std.length(canaryName) + ' characters; a StatefulSet name may have at most ' + maxStatefulSetName,
+        fail('metadata.name',
+             'the canary name ' + util.show(canaryName) + ' has ' + std.length(canaryName) + ' characters; a StatefulSet name may have at most ' + maxStatefulSetName,
              'its pods get the label controller-revision-hash=<name>-<hash>, at most 63 characters: use a shorter canary.suffix (--suffix)')
       else true,
       if !std.isArray(targets) || std.length([t for t in targets if !std.isString(t)]) > 0 then
@@ -110,7 +114,8 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       else true,
       local unknownTargets = [t for t in targets if !std.member(containerNames, t)];
       if std.length(unknownTargets) > 0 then
-        fail('spec.template.spec.containers', 'has no container named ' + util.show(unknownTargets[0]),
+        fail('spec.template.spec.containers',
+             'has no container named ' + util.show(unknownTargets[0]),
              'containers are: ' + std.join(', ', [util.show(n) for n in containerNames]))
       else true,
       if !std.isArray(c.canary.args) then fail('canary.args', 'must be a list of strings') else true,
@@ -217,15 +222,18 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       if c.service != true && c.service != false && existing == null then fail('service', 'must be true, false or a Service object') else true,
       if existing != null && util.get(existing, 'kind') != 'Service' then fail('service', 'must be a Service object, got kind ' + util.show(util.get(existing, 'kind'))) else true,
       if existing == null && c.service == true && std.length(ports) == 0 && !headless then
-        fail('spec.template.spec.containers', 'declare no ports, so the Service would have none',
-             'declare the containers\' ports (containerPort), or bring your own Service')
+        fail('spec.template.spec.containers',
+             'declare no ports, so the Service would have none',
+             "declare the containers' ports (containerPort), or bring your own Service")
       else true,
       if existing != null then
         local sel = util.get(util.get(existing, 'spec', {}), 'selector', {});
         local mismatch = [k for k in std.objectFields(sel) if util.get(podLabels, k) != sel[k]];
-        if std.length(sel) == 0 then util.fail(serviceWhere, 'spec.selector', 'is empty: it does not select the workload\'s pods')
+        if std.length(sel) == 0 then util.fail(serviceWhere, 'spec.selector', "is empty: it does not select the workload's pods")
         else if std.objectHas(sel, c.track.key) then
-          util.fail(serviceWhere, 'spec.selector', 'selects on the track label ' + util.show(c.track.key) + ', so it cannot select both tracks',
+          util.fail(serviceWhere,
+                    'spec.selector',
+                    'selects on the track label ' + util.show(c.track.key) + ', so it cannot select both tracks',
                     'remove ' + c.track.key + ' from the Service selector')
         else if std.length(mismatch) > 0 then
           util.fail(serviceWhere, 'spec.selector', 'label ' + mismatch[0] + '=' + util.show(sel[mismatch[0]]) + ' does not match the pods of ' + where)
@@ -250,14 +258,17 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local smChecks = if !smOn then [] else [
       if !hasService then fail('serviceMonitor', 'needs a Service to select', 'keep the Service on, or switch the ServiceMonitor off') else true,
       if metricsPort == null then
-        fail('metricsPort', 'cannot tell which Service port serves metrics among ' + std.join(', ', [util.show(p) for p in servicePortNames]),
+        fail('metricsPort',
+             'cannot tell which Service port serves metrics among ' + std.join(', ', [util.show(p) for p in servicePortNames]),
              'name it with metricsPort (CLI: --metrics-port), or name the port "metrics"')
       else true,
       if !std.member(servicePortNames, metricsPort) then
         fail('metricsPort', util.show(metricsPort) + ' is not a port of the Service; ports are: ' + std.join(', ', [util.show(p) for p in servicePortNames]))
       else true,
       if std.length(serviceLabelsForSM) == 0 then
-        util.fail(serviceWhere, 'metadata.labels', 'is empty, and a ServiceMonitor selects Services by their labels',
+        util.fail(serviceWhere,
+                  'metadata.labels',
+                  'is empty, and a ServiceMonitor selects Services by their labels',
                   'label the Service (e.g. with its selector labels), or switch the ServiceMonitor off')
       else true,
     ];

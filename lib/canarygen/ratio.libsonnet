@@ -28,7 +28,9 @@ local isDigits(s) = s != '' && std.length(std.filter(function(ch) ch < '0' || ch
 // A percent (or tolerance) as an integer count of millionths. Numbers are
 // taken at 6 decimal places; strings are parsed exactly.
 local micro(v, where, field) =
-  local bad(why) = util.fail(where, field, why + ', got ' + util.show(v),
+  local bad(why) = util.fail(where,
+                             field,
+                             why + ', got ' + util.show(v),
                              'give a number such as 10 or 2.5, or a decimal string such as "16.67" (at most 6 decimal places)');
   if std.isNumber(v) then
     local m = std.floor(v * MICRO + 0.5);
@@ -98,7 +100,9 @@ local result(mode, s, c, p, P) =
       local P = if has('percent') then micro(spec.percent, where, field('percent')) else null;
       local pOK =
         if P != null && (P <= 0 || P >= HUNDRED) then
-          util.fail(where, field('percent'), 'must be greater than 0 and less than 100, got ' + util.showNum(spec.percent),
+          util.fail(where,
+                    field('percent'),
+                    'must be greater than 0 and less than 100, got ' + util.showNum(spec.percent),
                     'a canary takes a share strictly between 0 and 100 percent of the traffic')
         else true;
       local r =
@@ -114,7 +118,9 @@ local result(mode, s, c, p, P) =
         else if has('total') then
           local n = replicaCount(spec.total, where, field('total'), 0);
           if n < 2 then
-            util.fail(where, field('total'), 'a total of ' + n + ' replica(s) cannot be split between two tracks',
+            util.fail(where,
+                      field('total'),
+                      'a total of ' + n + ' replica(s) cannot be split between two tracks',
                       'keeping the total needs at least 2 replicas (one per track): raise the replicas, or add the canary on top of the stable (keepTotal: false, CLI: drop --keep-total)')
           else
             local c = nearest(n, P);
@@ -128,7 +134,8 @@ local result(mode, s, c, p, P) =
         if TOL == null || within(r.canary, r.total, P, TOL) then true
         else
           local fits = [t for t in std.range(2, HINT_SEARCH) if within(nearest(t, P), t, P, TOL)];
-          util.fail(where, field('tolerance'),
+          util.fail(where,
+                    field('tolerance'),
                     'canary ' + fmtShare(r.canary, r.total) + ' is ' + util.fixed2(r.sharePercent) + ' %, off ' + util.showNum(spec.percent) + ' % by '
                     + util.fixed2(std.abs(r.deviation)) + ' pp, more than the tolerance of ' + util.showNum(spec.tolerance) + ' pp',
                     if std.length(fits) == 0 then 'no split of up to ' + HINT_SEARCH + ' replicas is that close; widen the tolerance'
