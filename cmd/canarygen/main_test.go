@@ -277,3 +277,17 @@ func TestHelp(t *testing.T) {
 		t.Errorf("version: exit %d, %q", code, stdout)
 	}
 }
+
+// The README's tables of common splits are what `canarygen ratio` prints.
+func TestReadmeRatioTables(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"ratio"}, {"ratio", "--total", "10"}} {
+		out, _, code := runCLI(args...)
+		if code != 0 || !strings.Contains(string(readme), out) {
+			t.Errorf("README.md lacks the current output of canarygen %s:\n%s", strings.Join(args, " "), out)
+		}
+	}
+}

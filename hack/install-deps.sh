@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond Go and the modules in go.mod.
+# Idempotent: installs only what is missing. Go tools (jb, jsonnet,
+# jsonnetfmt) come from go.mod's tool directive and need nothing here.
+set -euo pipefail
+
+need=()
+command -v jsonnet >/dev/null 2>&1 || need+=(jsonnet)   # C++ jsonnet: library portability test
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "hack/install-deps.sh: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
