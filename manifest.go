@@ -92,6 +92,9 @@ func readManifests(file string, data []byte) ([]manifest, error) {
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	if len(out) == 0 {
+		return nil, &Error{File: file, Msg: "contains no Kubernetes objects", Hint: "an empty input is usually a failed command earlier in the pipeline"}
+	}
 	return out, nil
 }
 
@@ -127,6 +130,9 @@ func readJSON(file string, data []byte) ([]manifest, error) {
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			if err.Error() == "EOF" {
+				if len(out) == 0 {
+					return nil, &Error{File: file, Msg: "contains no Kubernetes objects"}
+				}
 				return out, nil
 			}
 			line := start
@@ -166,7 +172,11 @@ func toManifests(file string, line int, j []byte) ([]manifest, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{File: file, Line: line, Msg: "invalid document: " + err.Error()}
+		msg := err.Error()
+		if strings.Contains(msg, "exceeded max depth") {
+			msg = "nested too deeply"
+		}
+		return nil, &Error{File: file, Line: line, Msg: "invalid document: " + msg}
 	}
 	return objectManifests(file, line, v)
 }
