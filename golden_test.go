@@ -239,7 +239,7 @@ func TestGoldenProperties(t *testing.T) {
 	}
 }
 
-var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$namespace", "ns", "${datasource}", "prometheus")
+var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$namespace", "ns", "$datasource", "prometheus")
 
 func checkDashboard(t *testing.T, where string, s canarySet) {
 	t.Helper()

@@ -9,7 +9,9 @@
 // derived from the names, no timestamps.
 local util = import 'util.libsonnet';
 
-local datasource = { type: 'prometheus', uid: '${datasource}' };
+// '$datasource', not '${datasource}': the braced form is also OpenShift
+// template parameter syntax.
+local datasource = { type: 'prometheus', uid: '$datasource' };
 local colors = { stable: 'blue', canary: 'orange', expected: 'green', ready: 'purple' };
 
 local target(i, expr, legend) = {
@@ -59,7 +61,8 @@ local layout(groups) =
 
 {
   // ctx: kind, name, canaryName, namespace, job, trackLabel, trackValue,
-  // ratio, title, metrics (see defaults.libsonnet).
+  // replicas { stable, canary } (numbers, or template placeholders), title,
+  // metrics (see defaults.libsonnet).
   new(ctx)::
     local m = ctx.metrics;
     local app = 'namespace="$namespace", job="' + ctx.job + '"';
@@ -94,7 +97,7 @@ local layout(groups) =
                                     'percentunit',
                                     (if hasRequests then [[rate(m.requests, sel.canary) + ' / ' + rate(m.requests, app), 'observed']] else [])
                                     + [
-                                      ['vector(' + ctx.ratio.canary + ' / ' + ctx.ratio.total + ')', 'expected'],
+                                      ['vector(' + ctx.replicas.canary + ' / (' + ctx.replicas.canary + ' + ' + ctx.replicas.stable + '))', 'expected'],
                                       [ready('canary') + ' / (' + ready('canary') + ' + ' + ready('stable') + ')', 'ready'],
                                     ]),
                        ] + (if hasRequests then [
@@ -143,8 +146,7 @@ local layout(groups) =
     {
       title: ctx.title,
       uid: if std.length(uidBase) <= 40 then uidBase else 'canarygen-' + std.substr(std.md5(uidBase), 0, 30),
-      description: 'Stable and canary tracks of ' + ctx.kind + ' ' + ctx.namespace + '/' + ctx.name
-                   + ': canary ' + ctx.ratio.canary + ' of ' + ctx.ratio.total + ' replicas. Made by canarygen.',
+      description: 'Stable and canary tracks of ' + ctx.kind + ' ' + ctx.namespace + '/' + ctx.name + '. Made by canarygen.',
       tags: ['canarygen', 'canary'],
       editable: true,
       graphTooltip: 1,

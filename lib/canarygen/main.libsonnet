@@ -298,7 +298,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       job: util.get(service.metadata, 'name', serviceName),
       trackLabel: util.promLabel(c.track.key),
       trackValue: c.track.value,
-      ratio: ratio,
+      replicas: { stable: ratio.stable, canary: ratio.canary },
       title: if dashOn && c.dashboard.title != null then c.dashboard.title else name + ' canary',
       metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
     });
