@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,7 +46,17 @@ func goldenObjects(t *testing.T) map[string][]Object {
 			t.Fatalf("%s: %v", f, err)
 		}
 		for _, m := range ms {
-			out[f] = append(out[f], m.obj)
+			if m.obj["kind"] != "Template" {
+				out[f] = append(out[f], m.obj)
+				continue
+			}
+			// A Template is checked as what it gives: processed with its
+			// defaults by the processor oc runs.
+			objs, err := Process(f, data, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			out[f] = append(out[f], objs...)
 		}
 	}
 	return out
@@ -55,7 +66,7 @@ func goldenObjects(t *testing.T) map[string][]Object {
 // Prometheus-Operator API types: no unknown or duplicate field, no wrong type.
 func TestGoldenStrictDecode(t *testing.T) {
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, policyv1.AddToScheme, monitoringv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme, monitoringv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			t.Fatal(err)
 		}

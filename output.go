@@ -10,9 +10,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Encode writes objects as a YAML stream (each document opened by "---")
-// or, for format "json", as one indented v1 List. Keys are sorted, so the
-// same objects always give the same bytes.
+// Encode writes objects as a YAML stream (each document opened by "---"),
+// for format "json" as one indented v1 List, and for "json-object" as the
+// one object given, indented. Keys are sorted, so the same objects always
+// give the same bytes.
 func Encode(objs []Object, format string) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
@@ -29,20 +30,30 @@ func Encode(objs []Object, format string) ([]byte, error) {
 			buf.WriteString("---\n")
 			buf.Write(y)
 		}
+	case "json-object":
+		if len(objs) != 1 {
+			return nil, fmt.Errorf("json-object: want one object, got %d", len(objs))
+		}
+		return encodeJSON(objs[0])
 	case "json":
 		items := objs
 		if items == nil {
 			items = []Object{}
 		}
-		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(list); err != nil {
-			return nil, fmt.Errorf("encode: %w", err)
-		}
+		return encodeJSON(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 	default:
 		return nil, fmt.Errorf("unknown format %q: want yaml or json", format)
+	}
+	return buf.Bytes(), nil
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -204,76 +204,138 @@ func decodeObjects(file, out string) ([]Object, error) {
 // inputs: the workload and the options arrive as JSON strings.
 const renderSnippet = `function(workload, params)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params));
-  { objects: set, ratio: set.ratio }
+  { objects: set, ratio: set.ratio, parameters: set.parameters }
 `
 
 func (r *Renderer) renderStream(in Input) ([]Object, []Report, error) {
-	ms, err := readManifests(in.Name, in.Data)
+	st, err := r.parse(in)
 	if err != nil {
 		return nil, nil, err
+	}
+	out, err := r.renderParsed(st, false, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out.objects, out.reports, nil
+}
+
+// stream is a parsed manifest input and the workloads selected in it.
+type stream struct {
+	name     string
+	ms       []manifest
+	selected []bool
+}
+
+func (st *stream) count() int {
+	n := 0
+	for _, s := range st.selected {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Renderer) parse(in Input) (*stream, error) {
+	ms, err := readManifests(in.Name, in.Data)
+	if err != nil {
+		return nil, err
 	}
 	selected, err := r.selectWorkloads(in.Name, ms)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return &stream{name: in.Name, ms: ms, selected: selected}, nil
+}
+
+type rendered struct {
+	objects    []Object
+	reports    []Report
+	parameters []json.RawMessage // OpenShift template parameters
+}
+
+// renderParsed gives each selected workload its canary set, in stream
+// order. With templateParams the sets carry OpenShift template parameters,
+// prefixed with the workload's name when prefixed is set.
+func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*rendered, error) {
 	if r.lib == nil {
 		r.lib = newVM(newImporter(nil, ""), JsonnetOptions{MaxStack: r.jsonnet.MaxStack})
 	}
-	var out []Object
-	var reports []Report
-	for i, m := range ms {
-		if !selected[i] {
-			out = append(out, m.obj)
+	out := &rendered{}
+	for i, m := range st.ms {
+		if !st.selected[i] {
+			out.objects = append(out.objects, m.obj)
 			continue
 		}
-		params := r.params
+		params := map[string]any{}
+		for k, v := range r.params {
+			params[k] = v
+		}
 		var svc Object
 		if !r.opts.NoService {
-			svc = existingService(ms, m.obj)
+			svc = existingService(st.ms, m.obj)
 		}
 		if svc != nil {
-			params = map[string]any{"service": svc}
-			for k, v := range r.params {
-				if k != "service" {
-					params[k] = v
-				}
+			params["service"] = svc
+		}
+		if templateParams {
+			params["templateParameters"] = true
+			if prefixed {
+				_, _, name := objectName(m.obj)
+				params["templateParameters"] = map[string]any{"prefix": parameterPrefix(name)}
 			}
 		}
 		pj, err := json.Marshal(params)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		wj, err := json.Marshal(m.obj)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		r.lib.TLAReset()
 		r.lib.TLAVar("workload", string(wj))
 		r.lib.TLAVar("params", string(pj))
 		res, err := evaluate(r.lib, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet)
 		if err != nil {
-			e := evalError(in.Name, err)
+			e := evalError(st.name, err)
 			e.Line, e.Trace = m.line, nil
-			return nil, nil, e
+			return nil, e
 		}
 		var set struct {
-			Objects map[string]json.RawMessage `json:"objects"`
-			Ratio   Ratio                      `json:"ratio"`
+			Objects    map[string]json.RawMessage `json:"objects"`
+			Ratio      Ratio                      `json:"ratio"`
+			Parameters []json.RawMessage          `json:"parameters"`
 		}
 		if err := json.Unmarshal([]byte(res), &set); err != nil {
-			return nil, nil, fmt.Errorf("decode library output: %w", err)
+			return nil, fmt.Errorf("decode library output: %w", err)
 		}
 		if svc != nil {
 			delete(set.Objects, "service") // already in the stream, where the user put it
 		}
-		objs, err := decodeSet(in.Name, set.Objects)
+		objs, err := decodeSet(st.name, set.Objects)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		out = append(out, objs...)
-		reports = append(reports, Report{Object: describe(m.obj), Ratio: set.Ratio})
+		out.objects = append(out.objects, objs...)
+		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: set.Ratio})
+		out.parameters = append(out.parameters, set.Parameters...)
 	}
-	return out, reports, nil
+	return out, nil
+}
+
+// parameterPrefix makes a template parameter prefix of a workload name:
+// "telemeter-server" gives "TELEMETER_SERVER_".
+func parameterPrefix(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, name) + "_"
 }
 
 func decodeSet(file string, set map[string]json.RawMessage) ([]Object, error) {

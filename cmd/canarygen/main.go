@@ -38,6 +38,7 @@ comparing the tracks. No controller: plain objects, rendered ahead of time.
 Usage:
   canarygen render [flags] FILE...   render canaries (YAML/JSON stream or jsonnet)
   canarygen ratio [flags]            the replica math as a table
+  canarygen process [flags] FILE     process an OpenShift Template offline (oc process --local)
   canarygen version                  print the version
   canarygen help [COMMAND]           help for a command
 
@@ -59,6 +60,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRender(args[1:], stdin, stdout, stderr)
 	case "ratio":
 		return runRatio(args[1:], stdout, stderr)
+	case "process":
+		return runProcess(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
 		return exitOK
@@ -69,7 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, version, help\n", args[0])
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, version, help\n", args[0])
 	return exitUsage
 }
 
@@ -158,11 +161,21 @@ stable's replicas between the tracks. The achieved share c/(c+s) is printed
 on stderr. kube-proxy balances per connection, so long-lived connections and
 topology-aware routing skew the real share.
 
+OpenShift: --openshift renders one template.openshift.io/v1 Template. The
+stable's and the canary's images become ${IMAGE}:${IMAGE_TAG} and
+${IMAGE_CANARY}:${IMAGE_CANARY_TAG}, replicas ${{REPLICAS}} and
+${{CANARY_REPLICAS}}, the ServiceMonitor's namespace ${NAMESPACE}; each
+parameter defaults to what a plain render gives, so 'oc process' with no -p
+gives the same objects. With several workloads the names get a prefix
+(API_IMAGE...). Placeholders your inputs use themselves must be declared
+with --param NAME=DEFAULT.
+
 Examples:
   canarygen render --canary-image quay.io/org/app:v2 --canary-replicas 2 statefulset.yaml
   canarygen render --canary-percent 10 --keep-total --container app -o out.yaml app.yaml
   kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
   canarygen render -J vendor --tla-str env=prod config.jsonnet
+  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml
 `
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -185,6 +198,10 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
 	fs.StringArrayVar(&o.Workloads, "workload", nil, "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)")
+	openshift := fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
+	var topts canarygen.TemplateOptions
+	fs.StringVar(&topts.Name, "template-name", "", "name of the Template (default: the first workload's name)")
+	fs.StringArrayVar(&topts.Params, "param", nil, "NAME=DEFAULT template parameter that the inputs use themselves (repeatable; with --openshift)")
 	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
 	format := fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	quiet := fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
@@ -218,11 +235,17 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		return usageError(stderr, "render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
 	}
+	if !*openshift && (fs.Changed("template-name") || fs.Changed("param")) {
+		return usageError(stderr, "render", "--template-name and --param go with --openshift")
+	}
 	inputs := make([]canarygen.Input, 0, len(files))
 	stdinUsed := false
 	for _, f := range files {
 		in := canarygen.Input{Name: f}
 		if in.IsJsonnet() {
+			if *openshift {
+				return usageError(stderr, "render", fmt.Sprintf("%s: --openshift renders manifest inputs; in jsonnet use canarygen.openshift.template(objects, { name: ..., parameters: set.parameters }) with templateParameters: true", f))
+			}
 			if changed := canaryFlagsChanged(fs); len(changed) > 0 {
 				return usageError(stderr, "render", fmt.Sprintf("%s: %s applies to manifest inputs; in a jsonnet program set the options in canarygen.new(workload, { ... })", f, changed[0]))
 			}
@@ -253,33 +276,54 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var objs []canarygen.Object
 	var reports []canarygen.Report
-	for _, in := range inputs {
-		got, reps, err := r.Render(in)
+	if *openshift {
+		t, reps, err := r.RenderTemplate(inputs, topts)
 		if err != nil {
 			report(stderr, err)
 			return exitFailure
 		}
-		objs = append(objs, got...)
-		reports = append(reports, reps...)
-	}
-	data, err := canarygen.Encode(objs, *format)
-	if err != nil {
-		report(stderr, err)
-		return exitFailure
-	}
-	if *output != "" {
-		if err := canarygen.WriteFileAtomic(*output, data); err != nil {
-			report(stderr, fmt.Errorf("write %s: %w", *output, err))
-			return exitFailure
+		objs, reports = []canarygen.Object{t}, reps
+	} else {
+		for _, in := range inputs {
+			got, reps, err := r.Render(in)
+			if err != nil {
+				report(stderr, err)
+				return exitFailure
+			}
+			objs = append(objs, got...)
+			reports = append(reports, reps...)
 		}
-	} else if _, err := stdout.Write(data); err != nil {
-		report(stderr, fmt.Errorf("write output: %w", err))
-		return exitFailure
+	}
+	if *openshift && *format == "json" {
+		*format = "json-object"
+	}
+	if code := writeOutput(objs, *format, *output, stdout, stderr); code != exitOK {
+		return code
 	}
 	if !*quiet {
 		for _, rep := range reports {
 			fmt.Fprintf(stderr, "canarygen: %s\n", rep)
 		}
+	}
+	return exitOK
+}
+
+// writeOutput encodes objects and writes them to file (atomically) or
+// stdout.
+func writeOutput(objs []canarygen.Object, format, file string, stdout, stderr io.Writer) int {
+	data, err := canarygen.Encode(objs, format)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	if file != "" {
+		if err := canarygen.WriteFileAtomic(file, data); err != nil {
+			report(stderr, fmt.Errorf("write %s: %w", file, err))
+			return exitFailure
+		}
+	} else if _, err := stdout.Write(data); err != nil {
+		report(stderr, fmt.Errorf("write output: %w", err))
+		return exitFailure
 	}
 	return exitOK
 }
@@ -426,4 +470,89 @@ func runRatio(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout.Write(buf.Bytes())
 	return exitOK
+}
+
+const processHelp = `Usage: canarygen process [flags] TEMPLATE
+
+Processes an OpenShift Template offline, with the processor 'oc process
+--local' runs (openshift/library-go): ${NAME} is replaced in every string,
+${{NAME}} as a whole field becomes the JSON value (numbers stay numbers),
+'generate: expression' parameters get random values, hard-coded namespaces
+are dropped. Every -p must name a declared parameter; required parameters
+need a value. TEMPLATE may be '-' for stdin.
+
+Output: a v1 List, as 'oc process -o yaml' gives, or with --stream a plain
+YAML stream of the objects.
+
+Examples:
+  canarygen render --openshift --canary-replicas 2 -o template.yaml sts.yaml
+  canarygen process -p IMAGE_CANARY_TAG=v4.2 -p CANARY_REPLICAS=3 template.yaml | oc apply -f -
+  canarygen process --param-file prod.env --stream -o manifests.yaml template.yaml
+`
+
+func runProcess(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("process", processHelp, stdout)
+	params := fs.StringArrayP("param", "p", nil, "NAME=VALUE parameter value (repeatable; wins over --param-file)")
+	paramFiles := fs.StringArray("param-file", nil, "file of NAME=VALUE lines; blank lines and # comments are skipped (repeatable)")
+	format := fs.String("format", "yaml", "output format: yaml or json")
+	streamOut := fs.Bool("stream", false, "write the objects as a YAML stream instead of a v1 List")
+	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		return usageError(stderr, "process", "give exactly one Template file (or - for stdin)")
+	}
+	if *format != "yaml" && *format != "json" {
+		return usageError(stderr, "process", fmt.Sprintf("--format %q: want yaml or json", *format))
+	}
+	if *streamOut && *format == "json" {
+		return usageError(stderr, "process", "--stream writes YAML; leave out --format json")
+	}
+	values := map[string]string{}
+	for _, f := range *paramFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			report(stderr, err)
+			return exitFailure
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || k == "" {
+				report(stderr, &canarygen.Error{File: f, Line: i + 1, Msg: fmt.Sprintf("want NAME=VALUE, got %q", line)})
+				return exitFailure
+			}
+			values[k] = v
+		}
+	}
+	for _, kv := range *params {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageError(stderr, "process", fmt.Sprintf("-p %q: want NAME=VALUE", kv))
+		}
+		values[k] = v
+	}
+	file := fs.Arg(0)
+	data, err := readInput(file, stdin)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	objs, err := canarygen.Process(file, data, values)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	if !*streamOut {
+		list := canarygen.Object{"apiVersion": "v1", "kind": "List", "items": objs, "metadata": map[string]any{}}
+		objs = []canarygen.Object{list}
+		if *format == "json" {
+			*format = "json-object"
+		}
+	}
+	return writeOutput(objs, *format, *output, stdout, stderr)
 }

@@ -58,6 +58,17 @@
   // else the only port.
   metricsPort: null,
 
+  // OpenShift Templates: true puts template parameters where a deployment
+  // pipeline varies things: the stable's image and replicas
+  // (${IMAGE}:${IMAGE_TAG}, ${{REPLICAS}}), the canary's
+  // (${IMAGE_CANARY}:${IMAGE_CANARY_TAG}, ${{CANARY_REPLICAS}}) and the
+  // ServiceMonitor's namespaceSelector (${NAMESPACE}). The hidden field
+  // `parameters` of the result declares them, each defaulting to what a plain
+  // render gives; pass them to canarygen.openshift.template. Images without
+  // a tag, or pinned by digest, stay literal. { prefix: 'API_' } prefixes the
+  // names (but NAMESPACE), for templates holding several workloads.
+  templateParameters: false,
+
   // false switches the ServiceMonitor off.
   serviceMonitor: {
     // Extra labels on the ServiceMonitor (e.g. the one your Prometheus

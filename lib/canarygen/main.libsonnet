@@ -7,9 +7,11 @@
 // Visible fields of the result are the objects to deploy: stable, canary,
 // service, serviceMonitor, dashboard (the last three can be switched off).
 // Hidden: config (the settings in effect), ratio (the replica math),
-// grafanaDashboard (the dashboard model, without its ConfigMap).
+// grafanaDashboard (the dashboard model, without its ConfigMap), parameters
+// (OpenShift template parameters, with templateParameters on).
 local dashboards = import 'dashboard.libsonnet';
 local defaults = import 'defaults.libsonnet';
+local openshift = import 'openshift.libsonnet';
 local ratios = import 'ratio.libsonnet';
 local util = import 'util.libsonnet';
 
@@ -30,6 +32,10 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
 
 {
   defaults:: defaults,
+
+  // canarygen.openshift.template(objects, { name, parameters }): see
+  // openshift.libsonnet.
+  openshift:: openshift,
 
   // The replica math on its own: ratio({ stable: 10, percent: 10 }),
   // ratio({ total: 12, percent: 16.67 }), ratio({ stable: 10, canary: 2 }).
@@ -123,6 +129,10 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         fail('canary.env', 'must be a list of objects with a name, such as { name: "LOG_LEVEL", value: "debug" }')
       else true,
       if c.canary.image != null && (!std.isString(c.canary.image) || c.canary.image == '') then fail('canary.image', 'must be a non-empty image reference') else true,
+      if c.templateParameters != true && c.templateParameters != false
+         && !(std.isObject(c.templateParameters) && std.objectFields(c.templateParameters) == ['prefix'] && std.isString(c.templateParameters.prefix)) then
+        fail('templateParameters', 'must be true, false or { prefix: "NAME_" }, got ' + util.show(c.templateParameters))
+      else true,
       if !std.member(['inherit', 'emptyDir'], c.volumeClaimTemplates) then
         fail('volumeClaimTemplates', 'must be "inherit" or "emptyDir", got ' + util.show(c.volumeClaimTemplates))
       else true,
@@ -150,9 +160,50 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       },
     );
 
+    // ---- template parameters (OpenShift) --------------------------------
+    local tp = c.templateParameters != false;
+    local prefix = if std.isObject(c.templateParameters) then c.templateParameters.prefix else '';
+    local param(n) = '${' + prefix + n + '}';
+    local typedParam(n) = '${{' + prefix + n + '}}';
+    local setsStableReplicas = c.stable.replicas != null || c.canary.keepTotal;
+    local stableReplicasParam = tp && (setsStableReplicas || std.objectHas(spec, 'replicas'));
+    local stableImage = util.get([ct for ct in containers if ct.name == targets[0]][0], 'image');
+    local canaryImage = if c.canary.image != null then c.canary.image else stableImage;
+    local stableRef = if tp then util.splitImage(stableImage) else null;
+    local canaryRef = if tp then util.splitImage(canaryImage) else null;
+    local parameters = if !tp then [] else
+      local p(n, v, d) = { name: prefix + n, value: std.toString(v), description: d };
+      local what = kind + ' ' + name;
+      (if stableRef != null then [
+         p('IMAGE', stableRef.repo, 'Image repository of the stable ' + what),
+         p('IMAGE_TAG', stableRef.tag, 'Image tag of the stable ' + what),
+       ] else [])
+      + (if canaryRef != null then [
+           p('IMAGE_CANARY', canaryRef.repo, 'Image repository of the canary ' + canaryName),
+           p('IMAGE_CANARY_TAG', canaryRef.tag, 'Image tag of the canary ' + canaryName),
+         ] else [])
+      + (if stableReplicasParam then [p('REPLICAS', ratio.stable, 'Replicas of the stable ' + what)] else [])
+      + [p('CANARY_REPLICAS', ratio.canary, 'Replicas of the canary ' + canaryName
+                                            + '; its traffic share is CANARY_REPLICAS / (CANARY_REPLICAS + stable replicas)')]
+      + (if ns != null && c.serviceMonitor != false then [{ name: 'NAMESPACE', value: ns, description: 'Namespace the ServiceMonitor selects Services in' }] else []);
+    // Replace an image by its parameterized form, when it has one.
+    local imageOf(img, ref, repoName, tagName) =
+      if img == (if ref == null then null else ref.repo + ':' + ref.tag) then param(repoName) + ':' + param(tagName) else img;
+
     // ---- workloads ------------------------------------------------------
+    local stableBase =
+      if setsStableReplicas then w { spec+: { replicas: ratio.stable } } else w;
     local stable =
-      if c.stable.replicas != null || c.canary.keepTotal then w { spec+: { replicas: ratio.stable } } else w;
+      if !tp then stableBase
+      else stableBase {
+        spec+: {
+          [if stableReplicasParam then 'replicas']: typedParam('REPLICAS'),
+          template+: { spec+: { containers: [
+            if std.member(targets, ct.name) then ct { image: imageOf(ct.image, stableRef, 'IMAGE', 'IMAGE_TAG') } else ct
+            for ct in super.containers
+          ] } },
+        },
+      };
 
     local mergeEnv(env, extra) =
       local extraNames = [e.name for e in extra];
@@ -160,7 +211,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       + [x for x in extra if !std.member([e.name for e in env], x.name)];
     local patchContainer(ct) =
       ct
-      + (if c.canary.image != null then { image: c.canary.image } else {})
+      + (if c.canary.image != null || tp then { image: imageOf(if c.canary.image != null then c.canary.image else ct.image, canaryRef, 'IMAGE_CANARY', 'IMAGE_CANARY_TAG') } else {})
       + (if std.length(c.canary.args) > 0 then { args: util.get(ct, 'args', []) + c.canary.args } else {})
       + (if std.length(c.canary.env) > 0 then { env: mergeEnv(util.get(ct, 'env', []), c.canary.env) } else {});
 
@@ -173,7 +224,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
                 + { name: canaryName }
                 + (if std.length(annotations) > 0 then { annotations: annotations } else {}),
       spec: util.without(super.spec, if claimsToEmptyDir then ['volumeClaimTemplates'] else []) + {
-        replicas: ratio.canary,
+        replicas: if tp then typedParam('CANARY_REPLICAS') else ratio.canary,
         selector+: { matchLabels+: track },
         template+: {
           metadata+: { labels+: track },
@@ -285,6 +336,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         endpoints: [{ port: metricsPort } + c.serviceMonitor.endpoint],
         // Copies the track label from the pods into every scraped series.
         podTargetLabels: [c.track.key],
+        [if tp && ns != null then 'namespaceSelector']: { matchNames: ['${NAMESPACE}'] },
       },
     };
 
@@ -298,7 +350,10 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       job: util.get(service.metadata, 'name', serviceName),
       trackLabel: util.promLabel(c.track.key),
       trackValue: c.track.value,
-      replicas: { stable: ratio.stable, canary: ratio.canary },
+      replicas: {
+        stable: if stableReplicasParam then param('REPLICAS') else ratio.stable,
+        canary: if tp then param('CANARY_REPLICAS') else ratio.canary,
+      },
       title: if dashOn && c.dashboard.title != null then c.dashboard.title else name + ' canary',
       metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
     });
@@ -319,6 +374,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       config:: c,
       ratio:: ratio,
       grafanaDashboard:: model,
+      parameters:: parameters,
 
       stable: stable,
       canary: canary,

@@ -68,6 +68,19 @@
     std.isString(s) && s != '' && std.length(s) <= 253 && onlyChars(s, dnsChars)
     && std.setMember(s[0], alnum) && std.setMember(s[std.length(s) - 1], alnum),
 
+  // An image reference split into repository and tag, or null when it has
+  // no tag or is pinned by digest.
+  splitImage(img)::
+    if !std.isString(img) || std.length(std.findSubstr('@', img)) > 0 then null
+    else
+      local slashes = std.findSubstr('/', img);
+      local lastSlash = if std.length(slashes) > 0 then slashes[std.length(slashes) - 1] else -1;
+      local colons = [i for i in std.findSubstr(':', img) if i > lastSlash];
+      if std.length(colons) == 0 then null
+      else
+        local at = colons[std.length(colons) - 1];
+        { repo: std.substr(img, 0, at), tag: std.substr(img, at + 1, std.length(img) - at - 1) },
+
   // Prometheus label name for a Kubernetes label key (podTargetLabels
   // sanitizes every character outside [a-zA-Z0-9_] to '_').
   promLabel(k)::
