@@ -16,14 +16,17 @@ local nameChars = std.set(std.stringChars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 
 // The parameter names a string refers to: ${NAME} anywhere, ${{NAME}}.
 // std.split is a builtin in go-jsonnet (std.findSubstr is not), and a string
-// without '${' costs one pass.
+// without '$' costs one pass. One-character separators: C++ jsonnet 0.18
+// takes no others.
 local namesIn(s) =
-  local parts = std.split(s, '${');
+  local parts = std.split(s, '$');
+  local strip(p) = if std.length(p) > 0 && p[0] == '{' then std.substr(p, 1, std.length(p) - 1) else null;
   local nameOf(part) =
-    local body = if std.length(part) > 0 && part[0] == '{' then std.substr(part, 1, std.length(part) - 1) else part;
-    local closed = std.split(body, '}');
-    local name = closed[0];
-    if std.length(closed) > 1 && name != '' && std.length([ch for ch in std.stringChars(name) if !std.setMember(ch, nameChars)]) == 0
+    local braced = strip(part);
+    local body = if braced == null then null else local typed = strip(braced); if typed == null then braced else typed;
+    local closed = if body == null then [] else std.split(body, '}');
+    local name = if std.length(closed) > 1 then closed[0] else '';
+    if name != '' && std.length([ch for ch in std.stringChars(name) if !std.setMember(ch, nameChars)]) == 0
     then [name] else [];
   if std.length(parts) == 1 then [] else std.flattenArrays([nameOf(p) for p in parts[1:]]);
 
