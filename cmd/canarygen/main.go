@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/pflag"
 
 	"github.com/canarygen/canarygen"
@@ -39,6 +40,7 @@ Usage:
   canarygen render [flags] FILE...   render canaries (YAML/JSON stream or jsonnet)
   canarygen ratio [flags]            the replica math as a table
   canarygen process [flags] FILE     process an OpenShift Template offline (oc process --local)
+  canarygen gen [flags]              render every job of a canarygen.yaml (--check: fail when stale)
   canarygen version                  print the version
   canarygen help [COMMAND]           help for a command
 
@@ -62,6 +64,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRatio(args[1:], stdout, stderr)
 	case "process":
 		return runProcess(args[1:], stdin, stdout, stderr)
+	case "gen":
+		return runGen(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
 		return exitOK
@@ -72,7 +76,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, version, help\n", args[0])
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, version, help\n", args[0])
 	return exitUsage
 }
 
@@ -178,10 +182,32 @@ Examples:
   canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml
 `
 
-func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// renderJob is one render: its flags parsed, its inputs named. The CLI's
+// render command and every job of a canarygen.yaml run through it.
+type renderJob struct {
+	opts      canarygen.Options
+	jsonnet   canarygen.JsonnetOptions
+	template  canarygen.TemplateOptions
+	openshift bool
+	format    string
+	output    string
+	check     bool
+	quiet     bool
+	inputs    []string
+}
+
+// errHelp reports that --help was printed.
+var errHelp = errors.New("help printed")
+
+// usageErr is a mistake in the arguments: exit status 2.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string { return e.msg }
+
+func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs := newFlagSet("render", renderHelp, stdout)
-	var o canarygen.Options
-	var jo canarygen.JsonnetOptions
+	job := &renderJob{}
+	o, jo := &job.opts, &job.jsonnet
 	fs.StringVar(&o.Image, "canary-image", "", "image of the canary container(s) (default: the stable's image)")
 	replicas := fs.Int("canary-replicas", 0, "canary replicas")
 	fs.StringVar(&o.Percent, "canary-percent", "", "canary share of the traffic in percent, 0 < P < 100 (e.g. 10, 2.5, 16.67)")
@@ -198,27 +224,35 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
 	fs.StringArrayVar(&o.Workloads, "workload", nil, "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)")
-	openshift := fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
-	var topts canarygen.TemplateOptions
+	fs.BoolVar(&job.openshift, "openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
+	topts := &job.template
 	fs.StringVar(&topts.Name, "template-name", "", "name of the Template (default: the first workload's name)")
 	fs.StringArrayVar(&topts.Params, "param", nil, "NAME=DEFAULT template parameter that the inputs use themselves (repeatable; with --openshift)")
-	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
-	format := fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
-	quiet := fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
+	fs.StringVarP(&job.output, "output", "o", "", "write to FILE (atomically) instead of stdout")
+	fs.StringVar(&job.format, "format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
+	fs.BoolVarP(&job.quiet, "quiet", "q", false, "do not print the replica report on stderr")
 	fs.StringArrayVarP(&jo.JPath, "jpath", "J", nil, "jsonnet library search directory (repeatable; right-most wins)")
 	extStr := fs.StringArray("ext-str", nil, "jsonnet external variable KEY=VALUE, or KEY to read $KEY (repeatable)")
 	extCode := fs.StringArray("ext-code", nil, "jsonnet external variable KEY=CODE (repeatable)")
 	tlaStr := fs.StringArray("tla-str", nil, "jsonnet top-level argument KEY=VALUE, or KEY to read $KEY (repeatable)")
 	tlaCode := fs.StringArray("tla-code", nil, "jsonnet top-level argument KEY=CODE (repeatable)")
 	fs.IntVar(&jo.MaxStack, "max-stack", 500, "jsonnet maximum stack depth")
-	if code, done := parse(fs, args, stderr); done {
-		return code
+	fs.BoolVar(&job.check, "check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.Usage()
+			return nil, errHelp
+		}
+		return nil, &usageErr{err.Error()}
 	}
 	if fs.Changed("canary-replicas") {
 		o.Replicas = replicas
 	}
-	if *format != "yaml" && *format != "json" {
-		return usageError(stderr, "render", fmt.Sprintf("--format %q: want yaml or json", *format))
+	if job.format != "yaml" && job.format != "json" {
+		return nil, &usageErr{fmt.Sprintf("--format %q: want yaml or json", job.format)}
+	}
+	if job.check && job.output == "" {
+		return nil, &usageErr{"--check compares with the file given by -o"}
 	}
 	var err error
 	for _, v := range []struct {
@@ -228,79 +262,102 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		env  bool
 	}{{"--ext-str", *extStr, &jo.ExtStr, true}, {"--ext-code", *extCode, &jo.ExtCode, false}, {"--tla-str", *tlaStr, &jo.TLAStr, true}, {"--tla-code", *tlaCode, &jo.TLACode, false}} {
 		if *v.out, err = keyValues(v.flag, v.in, v.env); err != nil {
-			return usageError(stderr, "render", err.Error())
+			return nil, &usageErr{err.Error()}
 		}
 	}
-	files := fs.Args()
-	if len(files) == 0 {
-		return usageError(stderr, "render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
+	job.inputs = fs.Args()
+	if len(job.inputs) == 0 {
+		return nil, &usageErr{"no input: give a manifest file, a .jsonnet file, or - for stdin"}
 	}
-	if !*openshift && (fs.Changed("template-name") || fs.Changed("param")) {
-		return usageError(stderr, "render", "--template-name and --param go with --openshift")
+	if !job.openshift && (fs.Changed("template-name") || fs.Changed("param")) {
+		return nil, &usageErr{"--template-name and --param go with --openshift"}
 	}
-	inputs := make([]canarygen.Input, 0, len(files))
 	stdinUsed := false
-	for _, f := range files {
-		in := canarygen.Input{Name: f}
-		if in.IsJsonnet() {
-			if *openshift {
-				return usageError(stderr, "render", fmt.Sprintf("%s: --openshift renders manifest inputs; in jsonnet use canarygen.openshift.template(objects, { name: ..., parameters: set.parameters }) with templateParameters: true", f))
+	for _, f := range job.inputs {
+		if (canarygen.Input{Name: f}).IsJsonnet() {
+			if job.openshift {
+				return nil, &usageErr{fmt.Sprintf("%s: --openshift renders manifest inputs; in jsonnet use canarygen.openshift.template(objects, { name: ..., parameters: set.parameters }) with templateParameters: true", f)}
 			}
 			if changed := canaryFlagsChanged(fs); len(changed) > 0 {
-				return usageError(stderr, "render", fmt.Sprintf("%s: %s applies to manifest inputs; in a jsonnet program set the options in canarygen.new(workload, { ... })", f, changed[0]))
+				return nil, &usageErr{fmt.Sprintf("%s: %s applies to manifest inputs; in a jsonnet program set the options in canarygen.new(workload, { ... })", f, changed[0])}
 			}
 		}
 		if f == "-" {
 			if stdinUsed {
-				return usageError(stderr, "render", "stdin (-) given twice")
+				return nil, &usageErr{"stdin (-) given twice"}
 			}
 			stdinUsed = true
 		}
-		inputs = append(inputs, in)
 	}
-	for i := range inputs {
-		if inputs[i].Data, err = readInput(inputs[i].Name, stdin); err != nil {
-			report(stderr, err)
-			return exitFailure
-		}
-	}
-
-	r, err := canarygen.NewRenderer(o, jo)
-	if err != nil {
+	if _, err := canarygen.NewRenderer(job.opts, job.jsonnet); err != nil {
 		var e *canarygen.Error
 		if errors.As(err, &e) {
-			return usageError(stderr, "render", e.Msg)
+			return nil, &usageErr{e.Msg}
 		}
-		report(stderr, err)
-		return exitFailure
+		return nil, err
+	}
+	return job, nil
+}
+
+// run reads the inputs, renders them and encodes the result. It has its own
+// renderer (and jsonnet VM), so jobs may run in parallel.
+func (job *renderJob) run(stdin io.Reader) ([]byte, []canarygen.Report, error) {
+	inputs := make([]canarygen.Input, len(job.inputs))
+	for i, f := range job.inputs {
+		data, err := readInput(f, stdin)
+		if err != nil {
+			return nil, nil, err
+		}
+		inputs[i] = canarygen.Input{Name: f, Data: data}
+	}
+	r, err := canarygen.NewRenderer(job.opts, job.jsonnet)
+	if err != nil {
+		return nil, nil, err
 	}
 	var objs []canarygen.Object
 	var reports []canarygen.Report
-	if *openshift {
-		t, reps, err := r.RenderTemplate(inputs, topts)
+	format := job.format
+	if job.openshift {
+		t, reps, err := r.RenderTemplate(inputs, job.template)
 		if err != nil {
-			report(stderr, err)
-			return exitFailure
+			return nil, nil, err
 		}
 		objs, reports = []canarygen.Object{t}, reps
+		if format == "json" {
+			format = "json-object"
+		}
 	} else {
 		for _, in := range inputs {
 			got, reps, err := r.Render(in)
 			if err != nil {
-				report(stderr, err)
-				return exitFailure
+				return nil, nil, err
 			}
 			objs = append(objs, got...)
 			reports = append(reports, reps...)
 		}
 	}
-	if *openshift && *format == "json" {
-		*format = "json-object"
+	data, err := canarygen.Encode(objs, format)
+	return data, reports, err
+}
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	job, err := parseRender(args, stdout)
+	if err != nil {
+		return argError(err, "render", stderr)
 	}
-	if code := writeOutput(objs, *format, *output, stdout, stderr); code != exitOK {
+	data, reports, err := job.run(stdin)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	if job.check {
+		if stale := checkFile(job.output, data, stdout, stderr); stale {
+			return exitFailure
+		}
+	} else if code := writeData(data, job.output, stdout, stderr); code != exitOK {
 		return code
 	}
-	if !*quiet {
+	if !job.quiet {
 		for _, rep := range reports {
 			fmt.Fprintf(stderr, "canarygen: %s\n", rep)
 		}
@@ -308,14 +365,45 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// writeOutput encodes objects and writes them to file (atomically) or
-// stdout.
-func writeOutput(objs []canarygen.Object, format, file string, stdout, stderr io.Writer) int {
-	data, err := canarygen.Encode(objs, format)
-	if err != nil {
-		report(stderr, err)
-		return exitFailure
+// argError maps an argument error to its message and exit status.
+func argError(err error, cmd string, stderr io.Writer) int {
+	if errors.Is(err, errHelp) {
+		return exitOK
 	}
+	var u *usageErr
+	if errors.As(err, &u) {
+		return usageError(stderr, cmd, u.msg)
+	}
+	report(stderr, err)
+	return exitFailure
+}
+
+// checkFile compares data with file and, when they differ, prints a
+// unified diff on stdout and the error on stderr. It never writes.
+func checkFile(file string, data []byte, stdout, stderr io.Writer) (stale bool) {
+	old, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		report(stderr, err)
+		return true
+	}
+	if bytes.Equal(old, data) {
+		return false
+	}
+	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(data)),
+		FromFile: file + " (committed)", ToFile: file + " (rendered)", Context: 3,
+	})
+	fmt.Fprint(stdout, diff)
+	what := "is stale"
+	if os.IsNotExist(err) {
+		what = "does not exist"
+	}
+	fmt.Fprintf(stderr, "canarygen: error: %s %s\ncanarygen: hint: render it again (without --check) and commit the result\n", file, what)
+	return true
+}
+
+// writeData writes data to file (atomically) or stdout.
+func writeData(data []byte, file string, stdout, stderr io.Writer) int {
 	if file != "" {
 		if err := canarygen.WriteFileAtomic(file, data); err != nil {
 			report(stderr, fmt.Errorf("write %s: %w", file, err))
@@ -554,5 +642,10 @@ func runProcess(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			*format = "json-object"
 		}
 	}
-	return writeOutput(objs, *format, *output, stdout, stderr)
+	data, err = canarygen.Encode(objs, *format)
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	return writeData(data, *output, stdout, stderr)
 }

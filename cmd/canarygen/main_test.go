@@ -60,6 +60,11 @@ func outputExt(args []string) string {
 	if len(args) > 0 && args[0] == "ratio" {
 		return ".txt"
 	}
+	for _, a := range args {
+		if a == "--check" {
+			return ".diff"
+		}
+	}
 	for i, a := range args {
 		if a == "--format=json" || (a == "--format" && i+1 < len(args) && args[i+1] == "json") {
 			return ".json"

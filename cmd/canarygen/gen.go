@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/canarygen/canarygen"
+)
+
+const genHelp = `Usage: canarygen gen [flags]
+
+Renders every job of a canarygen.yaml: one output file per job, rendered in
+parallel, each exactly as 'canarygen render' with the job's flags would.
+Paths in the file are relative to it.
+
+  # canarygen.yaml
+  outputDir: manifests          # optional: files here that no job writes are orphans
+  jobs:
+  - output: manifests/web.yaml
+    inputs: [apps/web/deployment.yaml]
+    flags:                      # any 'canarygen render' flag, without the dashes
+      canary-image: registry.example.com/web:1.5.0
+      canary-percent: 10
+      canary-arg: [--log-level=debug]
+  - output: manifests/checkout.yaml
+    inputs: [apps/checkout/main.jsonnet]
+    flags:
+      tla-str: [env=prod]
+
+--check renders without writing and fails, printing a diff, when an output
+is stale or missing, or when outputDir holds a file no job writes: the
+pre-commit hook and CI use it. --stdout prints every output, in job order,
+instead of writing files (Argo CD's plugin uses it).
+
+Examples:
+  canarygen gen                       # write every output
+  canarygen gen --check               # exit 1 when anything is stale
+  canarygen gen -c deploy/canarygen.yaml --prune
+`
+
+// config is a canarygen.yaml.
+type config struct {
+	OutputDir string `json:"outputDir"`
+	Jobs      []struct {
+		Output string                     `json:"output"`
+		Inputs []string                   `json:"inputs"`
+		Flags  map[string]json.RawMessage `json:"flags"`
+	} `json:"jobs"`
+}
+
+func runGen(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("gen", genHelp, stdout)
+	file := fs.StringP("config", "c", "canarygen.yaml", "the config file")
+	check := fs.Bool("check", false, "compare instead of writing; exit 1 with a diff when an output is stale, missing or orphaned")
+	toStdout := fs.Bool("stdout", false, "print every output to stdout, in job order, instead of writing files")
+	prune := fs.Bool("prune", false, "delete files in outputDir that no job writes")
+	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
+	quiet := fs.BoolP("quiet", "q", false, "do not print replica reports on stderr")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "gen", fmt.Sprintf("unexpected argument %q: jobs come from %s", fs.Arg(0), *file))
+	}
+	if *check && (*toStdout || *prune) {
+		return usageError(stderr, "gen", "--check only compares: leave out --stdout and --prune")
+	}
+	jobs, outputDir, err := loadConfig(*file)
+	if err != nil {
+		return argError(err, "gen", stderr)
+	}
+
+	type result struct {
+		data    []byte
+		reports []canarygen.Report
+		err     error
+	}
+	results := make([]result, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(1, *workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data, reports, err := jobs[i].run(nil)
+				results[i] = result{data, reports, err}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	failed := false
+	for i, job := range jobs {
+		res := results[i]
+		if res.err != nil {
+			report(stderr, fmt.Errorf("%s: job %s: %w", *file, job.output, res.err))
+			failed = true
+			continue
+		}
+		switch {
+		case *toStdout:
+			stdout.Write(res.data)
+		case *check:
+			failed = checkFile(job.output, res.data, stdout, stderr) || failed
+		default:
+			if err := os.MkdirAll(filepath.Dir(job.output), 0o755); err != nil {
+				report(stderr, err)
+				failed = true
+			} else if writeData(res.data, job.output, stdout, stderr) != exitOK {
+				failed = true
+			}
+		}
+		if !*quiet {
+			for _, rep := range res.reports {
+				fmt.Fprintf(stderr, "canarygen: %s\n", rep)
+			}
+		}
+	}
+	if outputDir != "" && !*toStdout {
+		orphans, err := orphanFiles(outputDir, jobs)
+		if err != nil {
+			report(stderr, err)
+			return exitFailure
+		}
+		for _, o := range orphans {
+			switch {
+			case *prune:
+				if err := os.Remove(o); err != nil {
+					report(stderr, err)
+					failed = true
+				}
+			default:
+				fmt.Fprintf(stderr, "canarygen: error: %s: no job of %s writes it\ncanarygen: hint: delete it, or run 'canarygen gen --prune'\n", o, *file)
+				failed = true
+			}
+		}
+	}
+	if failed {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// loadConfig reads a canarygen.yaml into render jobs, resolving paths
+// against the file's directory. Jobs come out sorted by output.
+func loadConfig(file string) ([]*renderJob, string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	j, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, "", &canarygen.Error{File: file, Msg: "invalid YAML: " + err.Error()}
+	}
+	var c config
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&c); err != nil {
+		return nil, "", &canarygen.Error{File: file, Msg: err.Error(), Hint: "the file has outputDir and jobs: [{output, inputs, flags}]"}
+	}
+	if len(c.Jobs) == 0 {
+		return nil, "", &canarygen.Error{File: file, Msg: "no jobs"}
+	}
+	dir := filepath.Dir(file)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || p == "-" {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	seen := map[string]int{}
+	var jobs []*renderJob
+	for i, cj := range c.Jobs {
+		where := fmt.Sprintf("jobs[%d]", i)
+		if cj.Output == "" || len(cj.Inputs) == 0 {
+			return nil, "", &canarygen.Error{File: file, Msg: where + ": needs an output and inputs"}
+		}
+		out := rel(cj.Output)
+		if first, dup := seen[out]; dup {
+			return nil, "", &canarygen.Error{File: file, Msg: fmt.Sprintf("%s: output %s is also written by jobs[%d]", where, cj.Output, first)}
+		}
+		seen[out] = i
+		args, err := flagArgs(cj.Flags, rel)
+		if err != nil {
+			return nil, "", &canarygen.Error{File: file, Msg: where + ": " + err.Error()}
+		}
+		for _, in := range cj.Inputs {
+			if in == "-" {
+				return nil, "", &canarygen.Error{File: file, Msg: where + ": a job cannot read stdin"}
+			}
+			args = append(args, rel(in))
+		}
+		job, err := parseRender(args, io.Discard)
+		if err != nil {
+			return nil, "", &canarygen.Error{File: file, Msg: where + ": " + err.Error()}
+		}
+		job.output = out
+		jobs = append(jobs, job)
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].output < jobs[b].output })
+	return jobs, rel(c.OutputDir), nil
+}
+
+// notJobFlags are render flags a job may not set: the file says them.
+var notJobFlags = map[string]bool{"output": true, "o": true, "check": true, "help": true}
+
+// pathFlags name files, resolved against the config's directory.
+var pathFlags = map[string]bool{"jpath": true, "J": true}
+
+// flagArgs turns a job's flags into render arguments, in sorted order:
+// true gives --name, a list repeats the flag, anything else --name=value.
+func flagArgs(flags map[string]json.RawMessage, rel func(string) string) ([]string, error) {
+	names := make([]string, 0, len(flags))
+	for k := range flags {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var args []string
+	for _, name := range names {
+		if notJobFlags[name] || strings.HasPrefix(name, "-") {
+			return nil, fmt.Errorf("flags: %q cannot be set here (write the name without dashes; output comes from the job)", name)
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(flags[name]))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		values := []any{v}
+		if list, ok := v.([]any); ok {
+			values = list
+		}
+		for _, x := range values {
+			switch t := x.(type) {
+			case bool:
+				args = append(args, fmt.Sprintf("--%s=%t", name, t))
+			case string:
+				if pathFlags[name] {
+					t = rel(t)
+				}
+				args = append(args, "--"+name+"="+t)
+			case json.Number:
+				args = append(args, "--"+name+"="+t.String())
+			default:
+				return nil, fmt.Errorf("flags: %s: want a string, number, boolean or a list of them", name)
+			}
+		}
+	}
+	return args, nil
+}
+
+// orphanFiles lists the files under dir that no job writes.
+func orphanFiles(dir string, jobs []*renderJob) ([]string, error) {
+	written := map[string]bool{}
+	for _, j := range jobs {
+		written[filepath.Clean(j.output)] = true
+	}
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == dir {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if !d.IsDir() && !written[filepath.Clean(p)] {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
