@@ -5,7 +5,8 @@
 set -euo pipefail
 
 need=()
-command -v jsonnet >/dev/null 2>&1 || need+=(jsonnet)   # C++ jsonnet: library portability test
+command -v jsonnet >/dev/null 2>&1 || need+=(jsonnet)       # C++ jsonnet: library portability test
+command -v pre-commit >/dev/null 2>&1 || need+=(pre-commit) # the pre-commit hook test
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
