@@ -37,6 +37,10 @@ Paths in the file are relative to it.
     flags:
       tla-str: [env=prod]
 
+--set NAME=VALUE adds or overrides a render flag in every job (for
+pipelines and the Argo CD plugin: --set canary-image=...); flags that only
+apply to manifest inputs skip jobs whose inputs are all jsonnet.
+
 --check renders without writing and fails, printing a diff, when an output
 is stale or missing, or when outputDir holds a file no job writes: the
 pre-commit hook and CI use it. --stdout prints every output, in job order,
@@ -66,6 +70,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	prune := fs.Bool("prune", false, "delete files in outputDir that no job writes")
 	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
 	quiet := fs.BoolP("quiet", "q", false, "do not print replica reports on stderr")
+	sets := fs.StringArray("set", nil, "NAME=VALUE render flag for every job, overriding the file (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
@@ -75,7 +80,16 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	if *check && (*toStdout || *prune) {
 		return usageError(stderr, "gen", "--check only compares: leave out --stdout and --prune")
 	}
-	jobs, outputDir, err := loadConfig(*file)
+	overrides := map[string]json.RawMessage{}
+	for _, kv := range *sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageError(stderr, "gen", fmt.Sprintf("--set %q: want NAME=VALUE, such as canary-image=registry.example.com/app:2", kv))
+		}
+		b, _ := json.Marshal(v)
+		overrides[strings.TrimLeft(k, "-")] = b
+	}
+	jobs, outputDir, err := loadConfig(*file, overrides)
 	if err != nil {
 		return argError(err, "gen", stderr)
 	}
@@ -158,7 +172,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 
 // loadConfig reads a canarygen.yaml into render jobs, resolving paths
 // against the file's directory. Jobs come out sorted by output.
-func loadConfig(file string) ([]*renderJob, string, error) {
+func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob, string, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, "", err
@@ -196,7 +210,20 @@ func loadConfig(file string) ([]*renderJob, string, error) {
 			return nil, "", &canarygen.Error{File: file, Msg: fmt.Sprintf("%s: output %s is also written by jobs[%d]", where, cj.Output, first)}
 		}
 		seen[out] = i
-		args, err := flagArgs(cj.Flags, rel)
+		flags := map[string]json.RawMessage{}
+		for k, v := range cj.Flags {
+			flags[k] = v
+		}
+		allJsonnet := true
+		for _, in := range cj.Inputs {
+			allJsonnet = allJsonnet && (canarygen.Input{Name: in}).IsJsonnet()
+		}
+		for k, v := range overrides {
+			if !(allJsonnet && isCanaryFlag(k)) {
+				flags[k] = v
+			}
+		}
+		args, err := flagArgs(flags, rel)
 		if err != nil {
 			return nil, "", &canarygen.Error{File: file, Msg: where + ": " + err.Error()}
 		}
@@ -215,6 +242,15 @@ func loadConfig(file string) ([]*renderJob, string, error) {
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].output < jobs[b].output })
 	return jobs, rel(c.OutputDir), nil
+}
+
+func isCanaryFlag(name string) bool {
+	for _, f := range canaryFlags {
+		if f == name {
+			return true
+		}
+	}
+	return false
 }
 
 // notJobFlags are render flags a job may not set: the file says them.
