@@ -1,13 +1,8 @@
 // The Grafana dashboard comparing the tracks. Every metric is shown as one
-// stable and one canary series. Application metrics are split by the track
-// label that the ServiceMonitor copies into every series (podTargetLabels);
-// container metrics, which do not carry pod labels, by pod-name patterns that
-// hold for any replica count (StatefulSet pods <name>-<ordinal>, Deployment
-// pods <name>-<pod-template-hash>-<suffix>).
+// stable and one canary series; the queries are queries.libsonnet's.
 //
 // Deterministic: panel ids and positions follow the panel order, the uid is
 // derived from the names, no timestamps.
-local util = import 'util.libsonnet';
 
 // '$datasource', not '${datasource}': the braced form is also OpenShift
 // template parameter syntax.
@@ -64,29 +59,10 @@ local layout(groups) =
   // replicas { stable, canary } (numbers, or template placeholders), title,
   // metrics (see defaults.libsonnet).
   new(ctx)::
+    local q = (import 'queries.libsonnet')(ctx { namespace: '$namespace' }, '$__rate_interval');
     local m = ctx.metrics;
-    local app = 'namespace="$namespace", job="' + ctx.job + '"';
-    local sel = {
-      stable: app + ', ' + ctx.trackLabel + '!="' + ctx.trackValue + '"',
-      canary: app + ', ' + ctx.trackLabel + '="' + ctx.trackValue + '"',
-    };
-    local podPattern(n) =
-      util.promRegexName(n) + if ctx.kind == 'StatefulSet' then '-[0-9]+' else '-[a-z0-9]+-[a-z0-9]+';
-    local pods = {
-      stable: 'namespace="$namespace", pod=~"' + podPattern(ctx.name) + '"',
-      canary: 'namespace="$namespace", pod=~"' + podPattern(ctx.canaryName) + '"',
-    };
     local perTrack(f) = [[f(t), t] for t in ['stable', 'canary']];
-    local rate(metric, s) = 'sum(rate(' + metric + '{' + s + '}[$__rate_interval]))';
-    local ready(t) =
-      local n = if t == 'canary' then ctx.canaryName else ctx.name;
-      if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_status_replicas_ready{namespace="$namespace", statefulset="' + n + '"})'
-      else 'sum(kube_deployment_status_replicas_available{namespace="$namespace", deployment="' + n + '"})';
-    local hasRequests = m.requests != null;
-    local hasErrors = hasRequests && m.requestsCodeLabel != null && m.errorCodes != null;
-    local hasLatency = m.durationBucket != null;
-    local errorSel(t) = sel[t] + ', ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '"';
-    local quantile(q, t) = 'histogram_quantile(' + q + ', sum by (le) (rate(' + m.durationBucket + '{' + sel[t] + '}[$__rate_interval])))';
+    local quantiles = [['0.5', 'p50', 'Median'], ['0.9', 'p90', '90th percentile of'], ['0.99', 'p99', '99th percentile of']];
 
     local groups = [
                      {
@@ -95,49 +71,50 @@ local layout(groups) =
                          timeseries('Canary share of traffic',
                                     'Observed canary share of requests next to the expected share: the rendered replicas c/(c+s) and the ready replicas now. kube-proxy balances per connection, so long-lived connections skew the observed share.',
                                     'percentunit',
-                                    (if hasRequests then [[rate(m.requests, sel.canary) + ' / ' + rate(m.requests, app), 'observed']] else [])
+                                    (if q.hasRequests then [[q.canaryShare, 'observed']] else [])
                                     + [
                                       ['vector(' + ctx.replicas.canary + ' / (' + ctx.replicas.canary + ' + ' + ctx.replicas.stable + '))', 'expected'],
-                                      [ready('canary') + ' / (' + ready('canary') + ' + ' + ready('stable') + ')', 'ready'],
+                                      [q.ready('canary') + ' / (' + q.ready('canary') + ' + ' + q.ready('stable') + ')', 'ready'],
                                     ]),
-                       ] + (if hasRequests then [
-                              timeseries('Requests per second', 'All requests per track.', 'reqps', perTrack(function(t) rate(m.requests, sel[t]))),
+                       ] + (if q.hasRequests then [
+                              timeseries('Requests per second', 'All requests per track.', 'reqps', perTrack(q.requests)),
                             ] else []),
                      },
-                   ] + (if hasErrors then [{
+                   ] + (if q.hasErrors then [{
                           title: 'Errors',
                           panels: [
                             timeseries('Error ratio',
                                        'Share of requests answered with ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '", per track.',
                                        'percentunit',
-                                       perTrack(function(t) rate(m.requests, errorSel(t)) + ' / ' + rate(m.requests, sel[t]))),
-                            timeseries('Errors per second', 'Error responses per track.', 'reqps', perTrack(function(t) rate(m.requests, errorSel(t)))),
+                                       perTrack(q.errorRatio)),
+                            timeseries('Canary / stable error ratio',
+                                       "How many times the stable's error ratio the canary has: above 1 the canary errs more.",
+                                       'short',
+                                       [['(' + q.errorRatio('canary') + ') / (' + q.errorRatio('stable') + ')', 'canary / stable']]),
+                            timeseries('Errors per second', 'Error responses per track.', 'reqps', perTrack(q.errors)),
                           ],
                         }] else [])
-                   + (if hasLatency then [{
+                   + (if q.hasLatency then [{
                         title: 'Latency',
                         panels: [
-                          timeseries('p99 latency', '99th percentile of the request duration, per track.', 's', perTrack(function(t) quantile('0.99', t))),
-                          timeseries('p50 latency', 'Median request duration, per track.', 's', perTrack(function(t) quantile('0.5', t))),
+                          timeseries(x[1] + ' latency', x[2] + ' the request duration, per track.', 's', perTrack(function(t) q.quantile(x[0], t)))
+                          for x in quantiles
                         ],
                       }] else [])
                    + [
                      {
                        title: 'Saturation',
                        panels: [
-                         timeseries('CPU per pod',
-                                    'Average CPU usage of one pod, per track (cAdvisor).',
-                                    'short',
-                                    perTrack(function(t) 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + pods[t] + ', container!="", container!="POD"}[$__rate_interval])))')),
-                         timeseries('Memory per pod',
-                                    'Average working-set memory of one pod, per track (cAdvisor).',
-                                    'bytes',
-                                    perTrack(function(t) 'avg(sum by (pod) (container_memory_working_set_bytes{' + pods[t] + ', container!="", container!="POD"}))')),
-                         timeseries('Container restarts',
-                                    'Container restarts per track over the last hour (kube-state-metrics).',
-                                    'short',
-                                    perTrack(function(t) 'sum(increase(kube_pod_container_status_restarts_total{' + pods[t] + '}[1h]))')),
-                         timeseries('Ready replicas', 'Ready replicas per track (kube-state-metrics).', 'short', perTrack(ready)),
+                         timeseries('CPU per pod', 'Average CPU usage of one pod, per track (cAdvisor).', 'short', perTrack(q.cpu)),
+                         timeseries('Memory per pod', 'Average working-set memory of one pod, per track (cAdvisor).', 'bytes', perTrack(q.memory)),
+                         timeseries('Container restarts', 'Container restarts per track over the last hour (kube-state-metrics).', 'short', perTrack(q.restarts)),
+                       ],
+                     },
+                     {
+                       title: 'Rollout',
+                       panels: [
+                         timeseries('Ready replicas', 'Ready replicas per track (kube-state-metrics).', 'short', perTrack(q.ready)),
+                         timeseries('Desired replicas', 'Replicas each track asks for (kube-state-metrics).', 'short', perTrack(q.desired)),
                        ],
                      },
                    ];

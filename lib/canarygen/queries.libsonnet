@@ -1,0 +1,54 @@
+// The PromQL of both the dashboard and the PrometheusRule, so that a panel
+// and a rule never select pods differently.
+//
+// Application metrics are split by the track label the ServiceMonitor copies
+// from the pods (podTargetLabels); container metrics, which carry no pod
+// labels, by pod-name patterns that hold for any replica count: StatefulSet
+// pods are <name>-<ordinal>, Deployment pods <name>-<pod-template-hash>-<suffix>.
+//
+// ctx: kind, name, canaryName, namespace (a name, or '$namespace' in Grafana),
+// job, trackLabel, trackValue, metrics. range: '5m', or '$__rate_interval'.
+local util = import 'util.libsonnet';
+
+function(ctx, range) {
+  local q = self,
+  local m = ctx.metrics,
+  local ns = 'namespace="' + ctx.namespace + '"',
+
+  hasRequests: m.requests != null,
+  hasErrors: q.hasRequests && m.requestsCodeLabel != null && m.errorCodes != null,
+  hasLatency: m.durationBucket != null,
+
+  app: ns + ', job="' + ctx.job + '"',
+  sel: {
+    stable: q.app + ', ' + ctx.trackLabel + '!="' + ctx.trackValue + '"',
+    canary: q.app + ', ' + ctx.trackLabel + '="' + ctx.trackValue + '"',
+  },
+  local podPattern(n) =
+    util.promRegexName(n) + if ctx.kind == 'StatefulSet' then '-[0-9]+' else '-[a-z0-9]+-[a-z0-9]+',
+  pods: {
+    stable: ns + ', pod=~"' + podPattern(ctx.name) + '"',
+    canary: ns + ', pod=~"' + podPattern(ctx.canaryName) + '"',
+  },
+  local rate(metric, s) = 'sum(rate(' + metric + '{' + s + '}[' + range + ']))',
+  local errorSel(t) = q.sel[t] + ', ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '"',
+
+  requests(t):: rate(m.requests, q.sel[t]),
+  allRequests:: rate(m.requests, q.app),
+  canaryShare:: q.requests('canary') + ' / ' + q.allRequests,
+  errors(t):: rate(m.requests, errorSel(t)),
+  errorRatio(t):: q.errors(t) + ' / ' + q.requests(t),
+  quantile(quant, t):: 'histogram_quantile(' + quant + ', sum by (le) (rate(' + m.durationBucket + '{' + q.sel[t] + '}[' + range + '])))',
+
+  cpu(t):: 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + q.pods[t] + ', container!="", container!="POD"}[' + range + '])))',
+  memory(t):: 'avg(sum by (pod) (container_memory_working_set_bytes{' + q.pods[t] + ', container!="", container!="POD"}))',
+  restarts(t):: 'sum(increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[1h]))',
+
+  local workload(t) = if t == 'canary' then ctx.canaryName else ctx.name,
+  ready(t)::
+    if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_status_replicas_ready{' + ns + ', statefulset="' + workload(t) + '"})'
+    else 'sum(kube_deployment_status_replicas_available{' + ns + ', deployment="' + workload(t) + '"})',
+  desired(t)::
+    if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_replicas{' + ns + ', statefulset="' + workload(t) + '"})'
+    else 'sum(kube_deployment_spec_replicas{' + ns + ', deployment="' + workload(t) + '"})',
+}
