@@ -113,7 +113,7 @@ func stringMap(m map[string]any) map[string]string {
 
 // canarySet groups one workload's objects in a rendered stream.
 type canarySet struct {
-	stable, canary, service, serviceMonitor, dashboard Object
+	stable, canary, service, serviceMonitor, dashboard, prometheusRule Object
 }
 
 // sets finds the canary sets of a golden stream: a canary is a workload
@@ -156,6 +156,10 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 			case "ConfigMap":
 				if xname == name+"-dashboard" {
 					s.dashboard = x
+				}
+			case "PrometheusRule":
+				if xname == name {
+					s.prometheusRule = x
 				}
 			}
 		}
@@ -239,9 +243,19 @@ func TestGoldenProperties(t *testing.T) {
 				}
 			}
 
-			// 5. the dashboard is schema-valid and every query parses.
+			// 5. the dashboard is schema-valid and every query parses, in the
+			// dashboard and in the rules.
 			if s.dashboard != nil {
 				checkDashboard(t, where, s)
+			}
+			if s.prometheusRule != nil {
+				for _, g := range get[[]any](s.prometheusRule, "spec", "groups") {
+					for _, r := range get[[]any](g, "rules") {
+						if _, err := parser.NewParser(parser.Options{}).ParseExpr(get[string](r, "expr")); err != nil {
+							t.Errorf("%s: rule %v: %v", where, r, err)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -34,6 +34,7 @@ type Options struct {
 	NoService            bool     // service: false
 	NoServiceMonitor     bool     // serviceMonitor: false
 	NoDashboard          bool     // dashboard: false
+	NoPrometheusRule     bool     // prometheusRule: false
 
 	// Workloads limits the canaries to these names ("name" or
 	// "namespace/name"); empty means every StatefulSet and Deployment.
@@ -107,6 +108,9 @@ func (o Options) params() (map[string]any, error) {
 	}
 	if o.NoDashboard {
 		p["dashboard"] = false
+	}
+	if o.NoPrometheusRule {
+		p["prometheusRule"] = false
 	}
 	return p, nil
 }

@@ -7,6 +7,7 @@ set -euo pipefail
 need=()
 command -v jsonnet >/dev/null 2>&1 || need+=(jsonnet)       # C++ jsonnet: library portability test
 command -v pre-commit >/dev/null 2>&1 || need+=(pre-commit) # the pre-commit hook test
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)   # promtool: rule checks and rule unit tests
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

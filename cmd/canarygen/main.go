@@ -223,6 +223,7 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs.BoolVar(&o.NoService, "no-service", false, "do not render a Service")
 	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
+	fs.BoolVar(&o.NoPrometheusRule, "no-prometheus-rule", false, "do not render the PrometheusRule (per-track recording rules, canary alerts)")
 	fs.StringArrayVar(&o.Workloads, "workload", nil, "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)")
 	fs.BoolVar(&job.openshift, "openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	topts := &job.template
@@ -418,7 +419,7 @@ func writeData(data []byte, file string, stdout, stderr io.Writer) int {
 
 // canaryFlags are the flags that only apply to manifest inputs.
 var canaryFlags = []string{"canary-image", "canary-replicas", "canary-percent", "keep-total", "tolerance", "container", "canary-arg", "canary-env",
-	"suffix", "track-label", "metrics-port", "volume-claim-templates", "no-service", "no-service-monitor", "no-dashboard", "workload"}
+	"suffix", "track-label", "metrics-port", "volume-claim-templates", "no-service", "no-service-monitor", "no-dashboard", "no-prometheus-rule", "workload"}
 
 func canaryFlagsChanged(fs *pflag.FlagSet) []string {
 	var out []string

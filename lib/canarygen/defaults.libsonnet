@@ -78,6 +78,25 @@
     endpoint: {},
   },
 
+  // false switches the PrometheusRule off: recording rules per track and
+  // alerts comparing the canary with the stable (see rules.libsonnet).
+  prometheusRule: {
+    // Extra labels on the PrometheusRule (e.g. the one your Prometheus
+    // selects rules by).
+    labels: {},
+    // CanaryErrorRatioHigh: canary error ratio above factor x the stable's
+    // and above floor (a fraction: 0.01 is 1 %).
+    errorRatioFactor: 2,
+    errorRatioFloor: 0.01,
+    // CanaryLatencyHigh: canary p99 above factor x the stable's.
+    latencyFactor: 1.5,
+    // No alert while the canary serves fewer requests per second.
+    minRequestRate: 1,
+    'for': '10m',
+    severity: 'warning',
+    runbookUrl: null,
+  },
+
   // false switches the dashboard off.
   dashboard: {
     // Grafana dashboard title; null: '<name> canary'.

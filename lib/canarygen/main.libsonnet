@@ -5,10 +5,12 @@
 //   canarygen.new(statefulSet, { canary: { image: 'quay.io/org/app:v2', percent: 10 } })
 //
 // Visible fields of the result are the objects to deploy: stable, canary,
-// service, serviceMonitor, dashboard (the last three can be switched off).
+// service, serviceMonitor, dashboard, prometheusRule (the last four can be
+// switched off).
 // Hidden: config (the settings in effect), ratio (the replica math),
 // grafanaDashboard (the dashboard model, without its ConfigMap), parameters
-// (OpenShift template parameters, with templateParameters on).
+// (OpenShift template parameters, with templateParameters on), mixin (the
+// dashboard and rules in monitoring-mixin form).
 local dashboards = import 'dashboard.libsonnet';
 local defaults = import 'defaults.libsonnet';
 local openshift = import 'openshift.libsonnet';
@@ -17,7 +19,7 @@ local util = import 'util.libsonnet';
 
 // Settings whose sub-keys are checked against defaults; the others
 // (labels, endpoint, env...) are free-form.
-local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'dashboard', 'dashboard.metrics'];
+local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics'];
 
 // Fields the API server sets; a canary must not copy them from a stable
 // that was exported with `kubectl get -o yaml`.
@@ -357,6 +359,30 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       title: if dashOn && c.dashboard.title != null then c.dashboard.title else name + ' canary',
       metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
     });
+    // ---- PrometheusRule and mixin ---------------------------------------
+    local ruleOn = c.prometheusRule != false;
+    local ruleOpts = if ruleOn then c.prometheusRule else defaults.prometheusRule;
+    local rules = (import 'rules.libsonnet')({
+      kind: kind,
+      name: name,
+      canaryName: canaryName,
+      namespace: if ns != null then ns else 'default',
+      job: util.get(service.metadata, 'name', serviceName),
+      trackLabel: util.promLabel(c.track.key),
+      trackValue: c.track.value,
+      metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
+    }, ruleOpts);
+    local prometheusRule = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        name: canaryName,
+        labels: serviceLabels + ruleOpts.labels,
+        [if ns != null then 'namespace']: ns,
+      },
+      spec: { groups: [rules.recording, rules.alerts] },
+    };
+
     local dashboardConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -375,11 +401,19 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       ratio:: ratio,
       grafanaDashboard:: model,
       parameters:: parameters,
+      // kube-prometheus style: set.mixin.grafanaDashboards, .prometheusAlerts,
+      // .prometheusRules.
+      mixin:: {
+        grafanaDashboards: { [canaryName + '.json']: model },
+        prometheusAlerts: { groups: [rules.alerts] },
+        prometheusRules: { groups: [rules.recording] },
+      },
 
       stable: stable,
       canary: canary,
       [if hasService then 'service']: service,
       [if smOn then 'serviceMonitor']: serviceMonitor,
       [if dashOn then 'dashboard']: dashboardConfigMap,
+      [if ruleOn then 'prometheusRule']: prometheusRule,
     },
 }

@@ -12,6 +12,17 @@
   // std.toString for messages, with strings quoted.
   show(v):: if std.isString(v) then std.escapeStringJson(v) else std.toString(v),
 
+  // A number for PromQL and messages, the same in every jsonnet: integers as
+  // they are, others with at most 6 decimals (std.toString would print
+  // 0.1 as 0.10000000000000001 under C++ jsonnet).
+  num(x)::
+    if std.floor(x) == x then std.toString(x)
+    else
+      local m = std.floor(std.abs(x) * 1000000 + 0.5);
+      local frac = std.toString(1000000 + m % 1000000);
+      local digits = std.rstripChars(std.substr(frac, 1, 6), '0');
+      (if x < 0 then '-' else '') + std.floor(m / 1000000) + (if digits == '' then '' else '.' + digits),
+
   // A number as the user wrote it: numbers and decimal strings alike.
   showNum(v):: if std.isString(v) then v else std.toString(v),
 
