@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -37,7 +38,21 @@ type JsonnetOptions struct {
 	TLAStr   map[string]string
 	TLACode  map[string]string
 	MaxStack int
+
+	// Root is the directory a jsonnet input may import from, besides the
+	// -J and vendor directories and the embedded library. Empty: the
+	// input's git repository (nearest ancestor with .git), else its
+	// directory. UnsafeImports lifts the restriction.
+	Root          string
+	UnsafeImports bool
+	// Timeout bounds one evaluation (0: none); MaxOutput bounds the JSON an
+	// evaluation may produce, in bytes (0: DefaultMaxOutput).
+	Timeout   time.Duration
+	MaxOutput int
 }
+
+// DefaultMaxOutput bounds the JSON one evaluation may produce.
+const DefaultMaxOutput = 256 << 20
 
 // importer resolves imports the way the jsonnet CLI does (the importing
 // file's directory, then -J paths right to left), then the jsonnet-bundler
@@ -49,10 +64,54 @@ type importer struct {
 	jpath  []string
 	vendor string
 	cache  map[string]jsonnet.Contents
+	// allowed, when not nil, are the directories (absolute, symlinks
+	// resolved) files may be read from: the import sandbox.
+	allowed []string
 }
 
 func newImporter(jpath []string, vendor string) *importer {
 	return &importer{jpath: jpath, vendor: vendor, cache: map[string]jsonnet.Contents{}}
+}
+
+// sandbox restricts file imports to the given directories (and what lies
+// below them, after resolving symlinks).
+func (im *importer) sandbox(dirs ...string) {
+	im.allowed = []string{}
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+		im.allowed = append(im.allowed, abs)
+	}
+}
+
+// permitted checks p against the sandbox; p must exist.
+func (im *importer) permitted(p string) error {
+	if im.allowed == nil {
+		return nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	for _, dir := range im.allowed {
+		if rel, err := filepath.Rel(dir, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("import of %s refused: it is outside the directories this render may read (%s); "+
+		"allow its directory with --root or -J, or turn the check off with --unsafe-imports", p, strings.Join(im.allowed, ", "))
 }
 
 func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
@@ -100,6 +159,12 @@ func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents,
 func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	if c, ok := im.cache[p]; ok {
 		return c, true, nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		return jsonnet.Contents{}, false, nil
+	}
+	if err := im.permitted(p); err != nil {
+		return jsonnet.Contents{}, false, err
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
@@ -184,12 +249,68 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // evaluate runs a jsonnet program and keeps go-jsonnet's structured errors.
-func evaluate(vm *jsonnet.VM, filename, src string) (string, error) {
+// go-jsonnet cannot be interrupted: past the timeout the evaluation is left
+// to finish on its own and its VM must not be used again (the CLI exits).
+func evaluate(vm *jsonnet.VM, filename, src string, opts JsonnetOptions) (string, error) {
 	node, err := jsonnet.SnippetToAST(filename, src)
 	if err != nil {
 		return "", err
 	}
-	return vm.Evaluate(node)
+	max := opts.MaxOutput
+	if max <= 0 {
+		max = DefaultMaxOutput
+	}
+	check := func(out string, err error) (string, error) {
+		if err == nil && len(out) > max {
+			return "", &Error{File: filename, Msg: fmt.Sprintf("the evaluation produced %d bytes of JSON, more than the limit of %d", len(out), max),
+				Hint: "raise it with --max-output-size, or render less at once"}
+		}
+		return out, err
+	}
+	if opts.Timeout <= 0 {
+		return check(vm.Evaluate(node))
+	}
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := vm.Evaluate(node)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return check(r.out, r.err)
+	case <-time.After(opts.Timeout):
+		return "", errTimeout{filename, opts.Timeout}
+	}
+}
+
+type errTimeout struct {
+	file    string
+	timeout time.Duration
+}
+
+func (e errTimeout) Error() string {
+	return fmt.Sprintf("jsonnet evaluation of %s did not finish within --timeout %s", e.file, e.timeout)
+}
+
+// repoRoot is the directory a jsonnet input may import from by default: its
+// git repository (the nearest ancestor holding .git), else its directory.
+func repoRoot(file string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return filepath.Dir(file)
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return filepath.Dir(abs)
+		}
+	}
 }
 
 // evalError turns a go-jsonnet error into an Error. Errors the library
@@ -197,6 +318,14 @@ func evaluate(vm *jsonnet.VM, filename, src string) (string, error) {
 // prefix and keep their hint; the trace keeps only frames outside the
 // embedded library, which point into the user's own files.
 func evalError(file string, err error) *Error {
+	var cg *Error
+	if errors.As(err, &cg) {
+		return cg
+	}
+	var to errTimeout
+	if errors.As(err, &to) {
+		return &Error{File: file, Msg: to.Error(), Hint: "a program that loops or recurses without end, or a large one: raise --timeout"}
+	}
 	var rt jsonnet.RuntimeError
 	if errors.As(err, &rt) {
 		msg, hint, _ := strings.Cut(rt.Msg, "\nhint: ")

@@ -88,7 +88,7 @@ func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (Object
 	r.lib.TLAReset()
 	r.lib.TLAVar("objects", string(oj))
 	r.lib.TLAVar("params", string(pj))
-	res, err := evaluate(r.lib, embeddedPrefix+"canarygen/template.jsonnet", templateSnippet)
+	res, err := evaluate(r.lib, embeddedPrefix+"canarygen/template.jsonnet", templateSnippet, r.jsonnet)
 	if err != nil {
 		e := evalError(inputs[0].Name, err)
 		e.Trace = nil

@@ -31,7 +31,7 @@ func Ratios(specs []RatioSpec) ([]Ratio, error) {
 	}
 	vm := newVM(newImporter(nil, ""), JsonnetOptions{})
 	vm.TLAVar("specs", string(sj))
-	out, err := evaluate(vm, embeddedPrefix+"canarygen/ratio.jsonnet", ratioSnippet)
+	out, err := evaluate(vm, embeddedPrefix+"canarygen/ratio.jsonnet", ratioSnippet, JsonnetOptions{})
 	if err != nil {
 		e := evalError("", err)
 		e.Trace = nil

@@ -185,9 +185,17 @@ func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
 }
 
 func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
-	imp := newImporter(r.jsonnet.JPath, vendorDir(in.Name))
+	vendor := vendorDir(in.Name)
+	imp := newImporter(r.jsonnet.JPath, vendor)
+	if !r.jsonnet.UnsafeImports {
+		root := r.jsonnet.Root
+		if root == "" {
+			root = repoRoot(in.Name)
+		}
+		imp.sandbox(append([]string{root, vendor}, r.jsonnet.JPath...)...)
+	}
 	vm := newVM(imp, r.jsonnet)
-	out, err := evaluate(vm, in.Name, string(in.Data))
+	out, err := evaluate(vm, in.Name, string(in.Data), r.jsonnet)
 	if err != nil {
 		return nil, evalError(in.Name, err)
 	}
@@ -300,8 +308,11 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 		r.lib.TLAReset()
 		r.lib.TLAVar("workload", string(wj))
 		r.lib.TLAVar("params", string(pj))
-		res, err := evaluate(r.lib, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet)
+		res, err := evaluate(r.lib, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
 		if err != nil {
+			if _, timedOut := err.(errTimeout); timedOut {
+				r.lib = nil // still busy: never reuse it
+			}
 			e := evalError(st.name, err)
 			e.Line, e.Trace = m.line, nil
 			return nil, e

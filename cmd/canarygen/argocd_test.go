@@ -42,10 +42,7 @@ func TestArgoCDPlugin(t *testing.T) {
 		t.Fatalf("not a ConfigManagementPlugin: %s %s", plugin.APIVersion, plugin.Kind)
 	}
 
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "canarygen"), "./cmd/canarygen").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(buildCLI(t))
 	appDir, _ := filepath.Abs("examples/gitops")
 	if _, err := os.Stat(filepath.Join(appDir, plugin.Spec.Discover.FileName)); err != nil {
 		t.Fatalf("discover: %v", err)

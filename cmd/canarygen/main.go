@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/pflag"
@@ -238,6 +239,10 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	tlaStr := fs.StringArray("tla-str", nil, "jsonnet top-level argument KEY=VALUE, or KEY to read $KEY (repeatable)")
 	tlaCode := fs.StringArray("tla-code", nil, "jsonnet top-level argument KEY=CODE (repeatable)")
 	fs.IntVar(&jo.MaxStack, "max-stack", 500, "jsonnet maximum stack depth")
+	fs.DurationVar(&jo.Timeout, "timeout", 2*time.Minute, "give up on a jsonnet evaluation after this long (0: never)")
+	fs.IntVar(&jo.MaxOutput, "max-output-size", canarygen.DefaultMaxOutput, "largest JSON, in bytes, one evaluation may produce")
+	fs.StringVar(&jo.Root, "root", "", "directory jsonnet inputs may import from, besides -J and vendor (default: the input's git repository)")
+	fs.BoolVar(&jo.UnsafeImports, "unsafe-imports", false, "let jsonnet inputs import any file the process can read")
 	fs.BoolVar(&job.check, "check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
