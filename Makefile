@@ -4,13 +4,30 @@
 GO ?= go
 export GOTOOLCHAIN ?= local
 
-.PHONY: example test deps vendor golden fmt lint build ratio-table
+.PHONY: example test deps vendor golden fmt lint build ratio-table race fuzz
+
+# Each fuzz target runs this long in `make test`; longer by hand:
+# make fuzz FUZZTIME=5m
+FUZZTIME ?= 10s
+FUZZ_TARGETS = .:FuzzReadManifests .:FuzzRatio .:FuzzProcess ./cmd/canarygen:FuzzRenderArgs
 
 example:
 	$(GO) run ./cmd/canarygen render examples/telemeter/telemeter.jsonnet
 
 test: deps vendor lint
 	$(GO) test ./...
+	$(MAKE) race fuzz
+
+# Parallel renders (gen's jobs, concurrent CLI runs) under the race detector.
+race:
+	$(GO) test -race -count=1 -run 'TestGenParallelDeterministic|TestDeterministic|TestGenWriteCheckPrune' ./cmd/canarygen
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 deps:
 	bash hack/install-deps.sh
