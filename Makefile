@@ -4,7 +4,7 @@
 GO ?= go
 export GOTOOLCHAIN ?= local
 
-.PHONY: example test deps vendor golden fmt lint build ratio-table race fuzz
+.PHONY: example test deps tools vendor golden fmt lint build ratio-table race fuzz
 
 # Each fuzz target runs this long in `make test`; longer by hand:
 # make fuzz FUZZTIME=5m
@@ -14,7 +14,7 @@ FUZZ_TARGETS = .:FuzzReadManifests .:FuzzRatio .:FuzzProcess ./cmd/canarygen:Fuz
 example:
 	$(GO) run ./cmd/canarygen render examples/telemeter/telemeter.jsonnet
 
-test: deps vendor lint
+test: deps tools vendor lint
 	$(GO) test ./...
 	$(MAKE) race fuzz
 
@@ -32,11 +32,16 @@ fuzz:
 deps:
 	bash hack/install-deps.sh
 
+# helm and kustomize for the post-renderer and KRM tests, pinned in
+# hack/tools (a module of their own) and built from the Go module proxy.
+tools:
+	cd hack/tools && $(GO) build -o ../../bin/ helm.sh/helm/v3/cmd/helm sigs.k8s.io/kustomize/kustomize/v5
+
 # The examples consume the library through jsonnet-bundler, as a user would.
 vendor:
 	cd examples && $(GO) tool jb install
 
-golden:
+golden: tools vendor
 	$(GO) test ./... -update
 	@git status --short golden
 

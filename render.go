@@ -163,7 +163,17 @@ type Renderer struct {
 	jsonnet JsonnetOptions
 	params  map[string]any
 	lib     *jsonnet.VM // the VM for manifest inputs: embedded library only
+
+	workloadOptions WorkloadOptions
 }
+
+// WorkloadOptions gives the options of one selected workload, instead of
+// the renderer's: the CLI reads them from canarygen.dev/ annotations (the
+// Helm post-renderer). ok false leaves the workload without a canary.
+type WorkloadOptions func(workload Object) (o Options, ok bool, err error)
+
+// SetWorkloadOptions makes f decide each workload's options.
+func (r *Renderer) SetWorkloadOptions(f WorkloadOptions) { r.workloadOptions = f }
 
 // NewRenderer checks opts and prepares a renderer.
 func NewRenderer(opts Options, jopts JsonnetOptions) (*Renderer, error) {
@@ -279,8 +289,22 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 			out.objects = append(out.objects, m.obj)
 			continue
 		}
+		base := r.params
+		if r.workloadOptions != nil {
+			o, ok, err := r.workloadOptions(m.obj)
+			if err != nil {
+				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
+			}
+			if !ok {
+				out.objects = append(out.objects, m.obj)
+				continue
+			}
+			if base, err = o.params(); err != nil {
+				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
+			}
+		}
 		params := map[string]any{}
-		for k, v := range r.params {
+		for k, v := range base {
 			params[k] = v
 		}
 		var svc Object

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ Usage:
   canarygen ratio [flags]            the replica math as a table
   canarygen process [flags] FILE     process an OpenShift Template offline (oc process --local)
   canarygen gen [flags]              render every job of a canarygen.yaml (--check: fail when stale)
+  canarygen krm                      run as a KRM function (kustomize, kpt): ResourceList on stdin
   canarygen version                  print the version
   canarygen help [COMMAND]           help for a command
 
@@ -67,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runProcess(args[1:], stdin, stdout, stderr)
 	case "gen":
 		return runGen(args[1:], stdout, stderr)
+	case "krm":
+		return runKRM(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
 		return exitOK
@@ -77,7 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, version, help\n", args[0])
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, krm, version, help\n", args[0])
 	return exitUsage
 }
 
@@ -195,6 +199,9 @@ type renderJob struct {
 	check     bool
 	quiet     bool
 	inputs    []string
+
+	annotations bool     // per-workload settings from canarygen.dev/ annotations
+	args        []string // as given, to re-parse with annotation flags
 }
 
 // errHelp reports that --help was printed.
@@ -244,6 +251,8 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs.StringVar(&jo.Root, "root", "", "directory jsonnet inputs may import from, besides -J and vendor (default: the input's git repository)")
 	fs.BoolVar(&jo.UnsafeImports, "unsafe-imports", false, "let jsonnet inputs import any file the process can read")
 	fs.BoolVar(&job.check, "check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
+	fs.BoolVar(&job.annotations, "annotations", false, "give canaries only to workloads annotated canarygen.dev/<flag>: <value> (e.g. canarygen.dev/canary-image), with those settings over the command line's (Helm post-renderer)")
+	job.args = args
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fs.Usage()
@@ -320,6 +329,9 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, []canarygen.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if job.annotations {
+		r.SetWorkloadOptions(job.annotationOptions)
+	}
 	var objs []canarygen.Object
 	var reports []canarygen.Report
 	format := job.format
@@ -344,6 +356,43 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, []canarygen.Report, error) {
 	}
 	data, err := canarygen.Encode(objs, format)
 	return data, reports, err
+}
+
+// annotationPrefix marks per-workload settings: canarygen.dev/<render flag>.
+const annotationPrefix = "canarygen.dev/"
+
+// annotationOptions reads a workload's canarygen.dev/ annotations as render
+// flags on top of the command line's. A workload without such annotations,
+// or annotated canarygen.dev/canary: "false", gets no canary.
+func (job *renderJob) annotationOptions(w canarygen.Object) (canarygen.Options, bool, error) {
+	meta, _ := w["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	var names []string
+	for k := range ann {
+		if strings.HasPrefix(k, annotationPrefix) {
+			names = append(names, strings.TrimPrefix(k, annotationPrefix))
+		}
+	}
+	if len(names) == 0 || ann[annotationPrefix+"canary"] == "false" {
+		return canarygen.Options{}, false, nil
+	}
+	sort.Strings(names)
+	args := append([]string{}, job.args...)
+	for _, n := range names {
+		if n == "canary" {
+			continue
+		}
+		if !isCanaryFlag(n) || n == "workload" {
+			return canarygen.Options{}, false, fmt.Errorf("annotation %s%s: not a canary setting; use the name of a render flag such as canary-image, canary-percent, canary-replicas, container", annotationPrefix, n)
+		}
+		v, _ := ann[annotationPrefix+n].(string)
+		args = append(args, "--"+n+"="+v)
+	}
+	j, err := parseRender(args, io.Discard)
+	if err != nil {
+		return canarygen.Options{}, false, fmt.Errorf("annotations: %v", err)
+	}
+	return j.opts, true, nil
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -654,4 +703,51 @@ func runProcess(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return writeData(data, *output, stdout, stderr)
+}
+
+const krmHelp = `Usage: canarygen krm
+
+Runs canarygen as an exec KRM function: a config.kubernetes.io/v1
+ResourceList on stdin, the same list on stdout with canaries for the
+selected workloads. The functionConfig is a canarygen.dev/v1alpha1 Canary:
+
+  apiVersion: canarygen.dev/v1alpha1
+  kind: Canary
+  metadata:
+    name: web-canary
+    annotations:
+      config.kubernetes.io/function: |
+        exec:
+          path: ./canarygen-krm      # a script running: canarygen krm
+  workloads: [web]                   # optional; default: every StatefulSet and Deployment
+  options:                           # canarygen.new's options, checked strictly
+    canary: {image: registry.example.com/web:2, percent: 10}
+
+Use it as a kustomize transformer (kustomize build --enable-alpha-plugins
+--enable-exec) or in a kpt pipeline. On failure the list comes back with an
+error result, and the exit status is 1.
+`
+
+func runKRM(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("krm", krmHelp, stdout)
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "krm", "krm reads a ResourceList on stdin and takes no arguments")
+	}
+	in, err := io.ReadAll(io.LimitReader(stdin, canarygen.MaxInputSize+1))
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	out, err := canarygen.KRM(in)
+	if out != nil {
+		stdout.Write(out)
+	}
+	if err != nil {
+		report(stderr, err)
+		return exitFailure
+	}
+	return exitOK
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tool returns a binary built by `make tools` (hack/tools).
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, _ := filepath.Abs(filepath.Join("bin", name))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is not built: run `make tools` (builds helm and kustomize from hack/tools): %v", name, err)
+	}
+	return p
+}
+
+// runWithCanarygen runs a tool with the canarygen binary first on the PATH,
+// as helm's post-renderer and kustomize's exec function find it.
+func runWithCanarygen(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(tool(t, name), args...)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(buildCLI(t))+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// helm template with canarygen as post-renderer: the annotated Deployment
+// gets its canary set, the chart's Service is reused, the worker passes.
+func TestHelmPostRenderer(t *testing.T) {
+	out := runWithCanarygen(t, "helm", "template", "shop", "examples/helm/shop",
+		"--post-renderer", "canarygen", "--post-renderer-args", "render", "--post-renderer-args", "--annotations",
+		"--post-renderer-args", "-q", "--post-renderer-args", "-")
+	compareGolden(t, "golden/tool-helm-shop.yaml", out)
+	if strings.Count(out, "kind: Service\n") != 1 || !strings.Contains(out, "name: shop-web-canary") || strings.Contains(out, "shop-worker-canary") {
+		t.Fatalf("unexpected objects:\n%s", out)
+	}
+	// Without a canary image the chart renders no annotations: no canary.
+	out = runWithCanarygen(t, "helm", "template", "shop", "examples/helm/shop", "--set", "canary.image=",
+		"--post-renderer", "canarygen", "--post-renderer-args", "render", "--post-renderer-args", "--annotations",
+		"--post-renderer-args", "-q", "--post-renderer-args", "-")
+	if strings.Contains(out, "canary") {
+		t.Fatalf("a canary without canary.image:\n%s", out)
+	}
+}
+
+// kustomize build with canarygen as an exec KRM transformer.
+func TestKustomizeKRM(t *testing.T) {
+	out := runWithCanarygen(t, "kustomize", "build", "--enable-alpha-plugins", "--enable-exec", "examples/kustomize")
+	compareGolden(t, "golden/tool-kustomize-ledger.yaml", out)
+	if !strings.Contains(out, "name: ledger-canary") || strings.Contains(out, "config.kubernetes.io/") {
+		t.Fatalf("unexpected output:\n%s", out)
+	}
+}
+
+func TestKRMErrors(t *testing.T) {
+	list := func(options string) string {
+		return `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: "nginx:1", ports: [{name: metrics, containerPort: 9113}]}]}}}}
+functionConfig:
+  apiVersion: canarygen.dev/v1alpha1
+  kind: Canary
+  metadata: {name: c}
+` + "  " + options
+	}
+	for _, tc := range []struct{ options, want string }{
+		{"options: {canary: {precent: 10}}\n", "canary.precent: unknown option"},
+		{"optoins: {}\n", `unknown field "optoins"`},
+		{"workloads: [api]\n", "--workload api: no StatefulSet or Deployment"},
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{"krm"}, strings.NewReader(list(tc.options)), &out, &errb)
+		if code != 1 || !strings.Contains(out.String(), "severity: error") || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%q: exit %d\nstdout:\n%s\nstderr: %s", tc.options, code, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"krm"}, strings.NewReader(list("options: {canary: {replicas: 2}}\n")), &out, &errb); code != 0 || !strings.Contains(out.String(), "name: web-canary") {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestAnnotationErrors(t *testing.T) {
+	in := strings.Replace(deployment, "metadata: {name: web}", "metadata: {name: web, annotations: {canarygen.dev/canary-image: x, canarygen.dev/output: y}}", 1)
+	var out, errb bytes.Buffer
+	code := run([]string{"render", "--annotations", "-"}, strings.NewReader(in), &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "annotation canarygen.dev/output: not a canary setting") {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+}
