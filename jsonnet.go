@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -224,28 +225,19 @@ func newVM(imp jsonnet.Importer, opts JsonnetOptions) *jsonnet.VM {
 	if opts.MaxStack > 0 {
 		vm.MaxStack = opts.MaxStack
 	}
-	for _, k := range sortedKeys(opts.ExtStr) {
+	for _, k := range slices.Sorted(maps.Keys(opts.ExtStr)) {
 		vm.ExtVar(k, opts.ExtStr[k])
 	}
-	for _, k := range sortedKeys(opts.ExtCode) {
+	for _, k := range slices.Sorted(maps.Keys(opts.ExtCode)) {
 		vm.ExtCode(k, opts.ExtCode[k])
 	}
-	for _, k := range sortedKeys(opts.TLAStr) {
+	for _, k := range slices.Sorted(maps.Keys(opts.TLAStr)) {
 		vm.TLAVar(k, opts.TLAStr[k])
 	}
-	for _, k := range sortedKeys(opts.TLACode) {
+	for _, k := range slices.Sorted(maps.Keys(opts.TLACode)) {
 		vm.TLACode(k, opts.TLACode[k])
 	}
 	return vm
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // evaluate runs a jsonnet program and keeps go-jsonnet's structured errors.

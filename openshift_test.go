@@ -8,9 +8,8 @@ import (
 	"testing"
 )
 
-// renderPlain renders a manifest file without --openshift and drops what
-// `oc process` leaves to the project: object namespaces.
-func renderPlain(t *testing.T, file string, opts Options) []Object {
+// loadRenderer reads file and makes a renderer for opts.
+func loadRenderer(t *testing.T, file string, opts Options) (*Renderer, Input) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -20,7 +19,15 @@ func renderPlain(t *testing.T, file string, opts Options) []Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _, err := r.Render(Input{Name: file, Data: data})
+	return r, Input{Name: file, Data: data}
+}
+
+// renderPlain renders a manifest file without --openshift and drops what
+// `oc process` leaves to the project: object namespaces.
+func renderPlain(t *testing.T, file string, opts Options) []Object {
+	t.Helper()
+	r, in := loadRenderer(t, file, opts)
+	objs, _, err := r.Render(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +58,8 @@ func normalize(t *testing.T, objs []Object) []Object {
 // namespaceSelector, which only the Template carries, is dropped.
 func processTemplate(t *testing.T, file string, opts Options, topts TemplateOptions, values map[string]string) []Object {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewRenderer(opts, JsonnetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, _, err := r.RenderTemplate([]Input{{Name: file, Data: data}}, topts)
+	r, in := loadRenderer(t, file, opts)
+	tmpl, _, err := r.RenderTemplate([]Input{in}, topts)
 	if err != nil {
 		t.Fatal(err)
 	}

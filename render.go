@@ -8,8 +8,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/google/go-jsonnet"
@@ -378,13 +379,8 @@ func parameterPrefix(name string) string {
 }
 
 func decodeSet(file string, set map[string]json.RawMessage) ([]Object, error) {
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []Object
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		dec := json.NewDecoder(bytes.NewReader(set[k]))
 		dec.UseNumber()
 		var o Object

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -262,13 +264,8 @@ var pathFlags = map[string]bool{"jpath": true, "J": true}
 // flagArgs turns a job's flags into render arguments, in sorted order:
 // true gives --name, a list repeats the flag, anything else --name=value.
 func flagArgs(flags map[string]json.RawMessage, rel func(string) string) ([]string, error) {
-	names := make([]string, 0, len(flags))
-	for k := range flags {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var args []string
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		if notJobFlags[name] || strings.HasPrefix(name, "-") {
 			return nil, fmt.Errorf("flags: %q cannot be set here (write the name without dashes; output comes from the job)", name)
 		}
