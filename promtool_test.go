@@ -103,9 +103,6 @@ func requests(stableOK, stableErr, canaryOK, canaryErr float64) []series {
 func TestRulesWithPromtool(t *testing.T) {
 	rule, model := webSet(t)
 	dir := t.TempDir()
-	if d := os.Getenv("PROMTOOL_KEEP"); d != "" {
-		dir = d
-	}
 	spec := rule["spec"].(map[string]any)
 	groups := spec["groups"].([]any)
 
