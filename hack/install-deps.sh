@@ -8,6 +8,7 @@ need=()
 command -v jsonnet >/dev/null 2>&1 || need+=(jsonnet)       # C++ jsonnet: library portability test
 command -v pre-commit >/dev/null 2>&1 || need+=(pre-commit) # the pre-commit hook test
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)   # promtool: rule checks and rule unit tests
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)      # etcd for the kube-apiserver e2e test
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
