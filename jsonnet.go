@@ -161,7 +161,7 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	if c, ok := im.cache[p]; ok {
 		return c, true, nil
 	}
-	if _, err := os.Stat(p); err != nil {
+	if st, err := os.Stat(p); err != nil || st.IsDir() {
 		return jsonnet.Contents{}, false, nil
 	}
 	if err := im.permitted(p); err != nil {
@@ -169,19 +169,11 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || isDirErr(p) {
-			return jsonnet.Contents{}, false, nil
-		}
 		return jsonnet.Contents{}, false, err
 	}
 	c := jsonnet.MakeContentsRaw(data)
 	im.cache[p] = c
 	return c, true, nil
-}
-
-func isDirErr(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 func (im *importer) embedded(p string) (jsonnet.Contents, string, bool) {
