@@ -309,7 +309,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 			params[k] = v
 		}
 		var svc Object
-		if !r.opts.NoService {
+		if params["service"] != false { // the workload's own options decide, whatever set them
 			svc = existingService(st.ms, m.obj)
 		}
 		if svc != nil {

@@ -98,3 +98,25 @@ func TestAnnotationErrors(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }
+
+// service: false means the same in a KRM config as --no-service on the
+// command line: the list's own Service is not handed to the library either,
+// so a ServiceMonitor has nothing to select.
+func TestKRMServiceOffLikeCLI(t *testing.T) {
+	svc := `{apiVersion: v1, kind: Service, metadata: {name: web, labels: {app: web}}, spec: {selector: {app: web}, ports: [{name: metrics, port: 9113}]}}`
+	dep := `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: "nginx:1", ports: [{name: metrics, containerPort: 9113}]}]}}}}`
+	const want = "serviceMonitor: needs a Service"
+
+	var out, errb bytes.Buffer
+	code := run([]string{"render", "--no-service", "-"}, strings.NewReader("# a stream\n"+svc+"\n---\n"+dep+"\n"), &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), want) {
+		t.Fatalf("CLI: exit %d: %s", code, errb.String())
+	}
+	list := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- " + svc + "\n- " + dep +
+		"\nfunctionConfig:\n  apiVersion: canarygen.dev/v1alpha1\n  kind: Canary\n  metadata: {name: c}\n  options: {service: false}\n"
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"krm"}, strings.NewReader(list), &out, &errb); code != 1 || !strings.Contains(out.String(), want) {
+		t.Fatalf("KRM: exit %d:\n%s", code, out.String())
+	}
+}
