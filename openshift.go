@@ -85,10 +85,11 @@ func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (Object
 	if err != nil {
 		return nil, nil, err
 	}
-	r.lib.TLAReset()
-	r.lib.TLAVar("objects", string(oj))
-	r.lib.TLAVar("params", string(pj))
-	res, err := evaluate(r.lib, embeddedPrefix+"canarygen/template.jsonnet", templateSnippet, r.jsonnet)
+	vm := r.libVM(0)
+	vm.TLAReset()
+	vm.TLAVar("objects", string(oj))
+	vm.TLAVar("params", string(pj))
+	res, err := evaluate(vm, embeddedPrefix+"canarygen/template.jsonnet", templateSnippet, r.jsonnet)
 	if err != nil {
 		e := evalError(inputs[0].Name, err)
 		e.Trace = nil

@@ -11,7 +11,9 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/google/go-jsonnet"
 )
@@ -40,6 +42,10 @@ type Options struct {
 	// Workloads limits the canaries to these names ("name" or
 	// "namespace/name"); empty means every StatefulSet and Deployment.
 	Workloads []string
+
+	// Parallel is how many workloads are rendered at once, each by its own
+	// jsonnet VM; 0 means one per CPU (GOMAXPROCS).
+	Parallel int
 }
 
 // params builds the library options from Options.
@@ -163,7 +169,7 @@ type Renderer struct {
 	opts    Options
 	jsonnet JsonnetOptions
 	params  map[string]any
-	lib     *jsonnet.VM // the VM for manifest inputs: embedded library only
+	vms     []*jsonnet.VM // VMs for manifest inputs, one per worker: embedded library only
 
 	workloadOptions WorkloadOptions
 }
@@ -280,14 +286,23 @@ type rendered struct {
 // renderParsed gives each selected workload its canary set, in stream
 // order. With templateParams the sets carry OpenShift template parameters,
 // prefixed with the workload's name when prefixed is set.
+//
+// The library calls run in parallel, one VM per worker (a VM is not safe
+// for concurrent use, and each keeps the parsed library between calls);
+// everything else runs in stream order, so the output and the error
+// reported (the first failing workload's) do not depend on the scheduling.
 func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*rendered, error) {
-	if r.lib == nil {
-		r.lib = newVM(newImporter(nil, ""), JsonnetOptions{MaxStack: r.jsonnet.MaxStack})
+	type call struct {
+		idx      int // in st.ms
+		workload string // JSON
+		params   string // JSON
+		reused   bool   // the stream's own Service fronts the workload
+		res      string
+		err      error
 	}
-	out := &rendered{}
+	var calls []*call
 	for i, m := range st.ms {
 		if !st.selected[i] {
-			out.objects = append(out.objects, m.obj)
 			continue
 		}
 		base := r.params
@@ -297,17 +312,13 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
 			}
 			if !ok {
-				out.objects = append(out.objects, m.obj)
 				continue
 			}
 			if base, err = o.params(); err != nil {
 				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
 			}
 		}
-		params := map[string]any{}
-		for k, v := range base {
-			params[k] = v
-		}
+		params := maps.Clone(base)
 		var svc Object
 		if params["service"] != false { // the workload's own options decide, whatever set them
 			svc = existingService(st.ms, m.obj)
@@ -330,15 +341,48 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 		if err != nil {
 			return nil, err
 		}
-		r.lib.TLAReset()
-		r.lib.TLAVar("workload", string(wj))
-		r.lib.TLAVar("params", string(pj))
-		res, err := evaluate(r.lib, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
-		if err != nil {
-			if _, timedOut := err.(errTimeout); timedOut {
-				r.lib = nil // still busy: never reuse it
+		calls = append(calls, &call{idx: i, workload: string(wj), params: string(pj), reused: svc != nil})
+	}
+
+	workers := min(r.workers(), len(calls))
+	if workers > 0 {
+		r.libVM(workers - 1) // grow r.vms before the workers share it
+	}
+	var wg sync.WaitGroup
+	next := make(chan *call)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				vm := r.libVM(w)
+				vm.TLAReset()
+				vm.TLAVar("workload", c.workload)
+				vm.TLAVar("params", c.params)
+				c.res, c.err = evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
+				if _, timedOut := c.err.(errTimeout); timedOut {
+					r.vms[w] = nil // still busy: never reuse it
+				}
 			}
-			e := evalError(st.name, err)
+		}()
+	}
+	for _, c := range calls {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+
+	out := &rendered{}
+	ci := 0
+	for i, m := range st.ms {
+		if ci == len(calls) || calls[ci].idx != i {
+			out.objects = append(out.objects, m.obj)
+			continue
+		}
+		c := calls[ci]
+		ci++
+		if c.err != nil {
+			e := evalError(st.name, c.err)
 			e.Line, e.Trace = m.line, nil
 			return nil, e
 		}
@@ -347,10 +391,10 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 			Ratio      Ratio                      `json:"ratio"`
 			Parameters []json.RawMessage          `json:"parameters"`
 		}
-		if err := json.Unmarshal([]byte(res), &set); err != nil {
+		if err := json.Unmarshal([]byte(c.res), &set); err != nil {
 			return nil, fmt.Errorf("decode library output: %w", err)
 		}
-		if svc != nil {
+		if c.reused {
 			delete(set.Objects, "service") // already in the stream, where the user put it
 		}
 		objs, err := decodeSet(st.name, set.Objects)
@@ -362,6 +406,26 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 		out.parameters = append(out.parameters, set.Parameters...)
 	}
 	return out, nil
+}
+
+// libVM is worker w's VM for library calls, made on first use.
+func (r *Renderer) libVM(w int) *jsonnet.VM {
+	for len(r.vms) <= w {
+		r.vms = append(r.vms, nil)
+	}
+	if r.vms[w] == nil {
+		r.vms[w] = newVM(newImporter(nil, ""), JsonnetOptions{MaxStack: r.jsonnet.MaxStack})
+	}
+	return r.vms[w]
+}
+
+// workers is how many library calls run at once: Options.Parallel, or one
+// per CPU Go may use.
+func (r *Renderer) workers() int {
+	if r.opts.Parallel > 0 {
+		return r.opts.Parallel
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // parameterPrefix makes a template parameter prefix of a workload name:
