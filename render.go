@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -293,7 +293,7 @@ type rendered struct {
 // reported (the first failing workload's) do not depend on the scheduling.
 func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*rendered, error) {
 	type call struct {
-		idx      int // in st.ms
+		idx      int    // in st.ms
 		workload string // JSON
 		params   string // JSON
 		reused   bool   // the stream's own Service fronts the workload

@@ -9,6 +9,12 @@
 local datasource = { type: 'prometheus', uid: '$datasource' };
 local colors = { stable: 'blue', canary: 'orange', expected: 'green', ready: 'purple' };
 
+// The same for every panel; a file-level constant is evaluated once.
+local panelOptions = {
+  legend: { showLegend: true, displayMode: 'table', placement: 'bottom', calcs: ['mean', 'lastNotNull', 'max'] },
+  tooltip: { mode: 'multi', sort: 'none' },
+};
+
 local target(i, expr, legend) = {
   datasource: datasource,
   expr: expr,
@@ -32,26 +38,27 @@ local timeseries(title, description, unit, series) = {
       if std.objectHas(colors, s[1])
     ],
   },
-  options: {
-    legend: { showLegend: true, displayMode: 'table', placement: 'bottom', calcs: ['mean', 'lastNotNull', 'max'] },
-    tooltip: { mode: 'multi', sort: 'none' },
-  },
+  options: panelOptions,
   targets: [target(i, series[i][0], series[i][1]) for i in std.range(0, std.length(series) - 1)],
 };
 
 local row(title) = { type: 'row', title: title, collapsed: false, panels: [] };
 
-// Rows span the width; panels sit two to a line under their row.
+// Rows span the width; panels sit two to a line under their row. A group
+// takes 1 + 8 * ceil(panels / 2) units of height.
 local layout(groups) =
-  local items = std.flattenArrays([[row(g.title)] + g.panels for g in groups]);
-  local place(acc, p) =
-    if p.type == 'row' then
-      local y = if acc.x == 0 then acc.y else acc.y + 8;
-      { x: 0, y: y + 1, out: acc.out + [p { gridPos: { h: 1, w: 24, x: 0, y: y } }] }
-    else
-      local x = acc.x;
-      { x: if x == 0 then 12 else 0, y: if x == 0 then acc.y else acc.y + 8, out: acc.out + [p { gridPos: { h: 8, w: 12, x: x, y: acc.y } }] };
-  local placed = std.foldl(place, items, { x: 0, y: 0, out: [] }).out;
+  local height(g) = 1 + 8 * std.ceil(std.length(g.panels) / 2);
+  local top = std.foldl(function(acc, g) acc + [acc[std.length(acc) - 1] + height(g)], groups, [0]);
+  local placed = std.flattenArrays([
+    local g = groups[gi];
+    local y = top[gi];
+    [row(g.title) { gridPos: { h: 1, w: 24, x: 0, y: y } }]
+    + [
+      g.panels[j] { gridPos: { h: 8, w: 12, x: 12 * (j % 2), y: y + 1 + 8 * std.floor(j / 2) } }
+      for j in std.range(0, std.length(g.panels) - 1)
+    ]
+    for gi in std.range(0, std.length(groups) - 1)
+  ]);
   [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)];
 
 {
