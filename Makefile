@@ -4,7 +4,7 @@
 GO ?= go
 export GOTOOLCHAIN ?= local
 
-.PHONY: example test deps tools kubetools e2e vendor golden fmt lint build ratio-table race fuzz
+.PHONY: example test deps tools kubetools e2e vendor golden fmt lint build ratio-table race fuzz bench
 
 # Each fuzz target runs this long in `make test`; longer by hand:
 # make fuzz FUZZTIME=5m
@@ -67,6 +67,14 @@ lint:
 
 build:
 	$(GO) build -trimpath -o bin/canarygen ./cmd/canarygen
+
+# Speed: Go benchmarks (1, 100, 1000 workloads), then hack/bench: canarygen,
+# the go-jsonnet CLI and a Go-native floor on the same inputs, interleaved,
+# medians of BENCH_RUNS runs, with the targets beside them (BENCHMARKS.md).
+BENCH_RUNS ?= 5
+bench:
+	$(GO) test -run '^$$' -bench 'BenchmarkRender' -benchmem -benchtime 3x .
+	$(GO) run ./hack/bench -runs $(BENCH_RUNS)
 
 ratio-table:
 	$(GO) run ./cmd/canarygen ratio
