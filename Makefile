@@ -19,9 +19,9 @@ test: deps tools kubetools vendor lint
 	$(MAKE) race fuzz
 	$(GO) test -tags e2e -count=1 -run TestAPIServer -v .
 
-# Parallel renders (gen's jobs, concurrent CLI runs) under the race detector.
+# Parallel renders (gen's jobs, concurrent CLI runs) under the race detector, and the library's own workers.
 race:
-	$(GO) test -race -count=1 -run 'TestGenParallelDeterministic|TestDeterministic|TestGenWriteCheckPrune' ./cmd/canarygen
+	$(GO) test -race -count=1 -run 'TestGenParallelDeterministic|TestDeterministic|TestGenWriteCheckPrune|TestParallelRender' ./cmd/canarygen
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -88,7 +88,7 @@ func krmRender(list map[string]any, items []any) ([]any, error) {
 		return nil, err
 	}
 	st.selected = selected
-	res, err := r.renderParsed(st, false, false)
+	res, err := r.renderParsed(st, false, false, false)
 	if err != nil {
 		return nil, err
 	}

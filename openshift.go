@@ -50,7 +50,7 @@ func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (Object
 	var reports []Report
 	var params []any
 	for _, st := range streams {
-		out, err := r.renderParsed(st, true, workloads > 1)
+		out, err := r.renderParsed(st, true, workloads > 1, false)
 		if err != nil {
 			return nil, nil, err
 		}

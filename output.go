@@ -18,17 +18,9 @@ import (
 // one object given, indented. Keys are sorted, so the same objects always
 // give the same bytes.
 func Encode(objs []Object, format string) ([]byte, error) {
-	var buf bytes.Buffer
 	switch format {
 	case "", "yaml":
-		docs, err := yamlDocs(objs)
-		if err != nil {
-			return nil, err
-		}
-		for _, y := range docs {
-			buf.WriteString("---\n")
-			buf.Write(y)
-		}
+		return encodeYAML(objs)
 	case "json-object":
 		if len(objs) != 1 {
 			return nil, fmt.Errorf("json-object: want one object, got %d", len(objs))
@@ -43,7 +35,24 @@ func Encode(objs []Object, format string) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unknown format %q: want yaml or json", format)
 	}
-	return buf.Bytes(), nil
+}
+
+// encodeYAML writes objects as a YAML stream, each document opened by "---".
+func encodeYAML(objs []Object) ([]byte, error) {
+	docs, err := yamlDocs(objs)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, y := range docs {
+		n += 4 + len(y)
+	}
+	buf := make([]byte, 0, n)
+	for _, y := range docs {
+		buf = append(buf, "---\n"...)
+		buf = append(buf, y...)
+	}
+	return buf, nil
 }
 
 // yamlDocs encodes each object; large streams on every CPU, since YAML

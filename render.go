@@ -236,12 +236,36 @@ const renderSnippet = `function(workload, params)
   { objects: set, ratio: set.ratio, parameters: set.parameters }
 `
 
+// RenderYAML is Render followed by Encode(objects, "yaml"), the same bytes;
+// for manifest streams each workload's set is encoded as soon as it is
+// rendered, by the worker that rendered it, so big streams need less memory
+// and time.
+func (r *Renderer) RenderYAML(in Input) ([]byte, []Report, error) {
+	if in.IsJsonnet() {
+		objs, reports, err := r.Render(in)
+		if err != nil {
+			return nil, nil, err
+		}
+		y, err := encodeYAML(objs)
+		return y, reports, err
+	}
+	st, err := r.parse(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := r.renderParsed(st, false, false, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out.yaml, out.reports, nil
+}
+
 func (r *Renderer) renderStream(in Input) ([]Object, []Report, error) {
 	st, err := r.parse(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := r.renderParsed(st, false, false)
+	out, err := r.renderParsed(st, false, false, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,26 +303,33 @@ func (r *Renderer) parse(in Input) (*stream, error) {
 
 type rendered struct {
 	objects    []Object
+	yaml       []byte
 	reports    []Report
 	parameters []json.RawMessage // OpenShift template parameters
 }
 
 // renderParsed gives each selected workload its canary set, in stream
 // order. With templateParams the sets carry OpenShift template parameters,
-// prefixed with the workload's name when prefixed is set.
+// prefixed with the workload's name when prefixed is set. With yamlOut the
+// result holds the stream as YAML (Encode's bytes) instead of objects.
 //
 // The library calls run in parallel, one VM per worker (a VM is not safe
 // for concurrent use, and each keeps the parsed library between calls);
 // everything else runs in stream order, so the output and the error
 // reported (the first failing workload's) do not depend on the scheduling.
-func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*rendered, error) {
+func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bool) (*rendered, error) {
 	type call struct {
 		idx      int    // in st.ms
 		workload string // JSON
 		params   string // JSON
 		reused   bool   // the stream's own Service fronts the workload
-		res      string
-		err      error
+
+		evalErr    error // from the library
+		err        error // decoding or encoding
+		objects    []Object
+		yaml       []byte // with yamlOut: the objects as YAML documents
+		ratio      Ratio
+		parameters []json.RawMessage
 	}
 	var calls []*call
 	for i, m := range st.ms {
@@ -344,66 +375,95 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed bool) (*ren
 		calls = append(calls, &call{idx: i, workload: string(wj), params: string(pj), reused: svc != nil})
 	}
 
-	workers := min(r.workers(), len(calls))
-	if workers > 0 {
-		r.libVM(workers - 1) // grow r.vms before the workers share it
-	}
-	var wg sync.WaitGroup
-	next := make(chan *call)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				vm := r.libVM(w)
-				vm.TLAReset()
-				vm.TLAVar("workload", c.workload)
-				vm.TLAVar("params", c.params)
-				c.res, c.err = evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
-				if _, timedOut := c.err.(errTimeout); timedOut {
-					r.vms[w] = nil // still busy: never reuse it
-				}
+	// Each call: evaluate, decode, and with yamlOut encode, so that a big
+	// stream keeps YAML bytes rather than object trees (a third of the
+	// memory) and every step uses every worker.
+	do := func(w int, c *call) {
+		vm := r.libVM(w)
+		vm.TLAReset()
+		vm.TLAVar("workload", c.workload)
+		vm.TLAVar("params", c.params)
+		res, err := evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
+		if err != nil {
+			if _, timedOut := err.(errTimeout); timedOut {
+				r.vms[w] = nil // still busy: never reuse it
 			}
-		}()
-	}
-	for _, c := range calls {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
-
-	out := &rendered{}
-	ci := 0
-	for i, m := range st.ms {
-		if ci == len(calls) || calls[ci].idx != i {
-			out.objects = append(out.objects, m.obj)
-			continue
-		}
-		c := calls[ci]
-		ci++
-		if c.err != nil {
-			e := evalError(st.name, c.err)
-			e.Line, e.Trace = m.line, nil
-			return nil, e
+			c.evalErr = err
+			return
 		}
 		var set struct {
 			Objects    map[string]json.RawMessage `json:"objects"`
 			Ratio      Ratio                      `json:"ratio"`
 			Parameters []json.RawMessage          `json:"parameters"`
 		}
-		if err := json.Unmarshal([]byte(c.res), &set); err != nil {
-			return nil, fmt.Errorf("decode library output: %w", err)
+		if err := json.Unmarshal([]byte(res), &set); err != nil {
+			c.err = fmt.Errorf("decode library output: %w", err)
+			return
 		}
 		if c.reused {
 			delete(set.Objects, "service") // already in the stream, where the user put it
 		}
-		objs, err := decodeSet(st.name, set.Objects)
-		if err != nil {
-			return nil, err
+		c.ratio, c.parameters = set.Ratio, set.Parameters
+		if c.objects, c.err = decodeSet(st.name, set.Objects); c.err != nil || !yamlOut {
+			return
 		}
-		out.objects = append(out.objects, objs...)
-		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: set.Ratio})
-		out.parameters = append(out.parameters, set.Parameters...)
+		c.yaml, c.err = encodeYAML(c.objects)
+		c.objects = nil
+	}
+	workers := min(r.workers(), len(calls))
+	if workers == 1 {
+		for _, c := range calls { // on this goroutine, whose stack has grown already
+			do(0, c)
+		}
+	} else if workers > 1 {
+		r.libVM(workers - 1) // grow r.vms before the workers share it
+		var wg sync.WaitGroup
+		next := make(chan *call)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range next {
+					do(w, c)
+				}
+			}()
+		}
+		for _, c := range calls {
+			next <- c
+		}
+		close(next)
+		wg.Wait()
+	}
+
+	out := &rendered{}
+	ci := 0
+	for i, m := range st.ms {
+		if ci == len(calls) || calls[ci].idx != i {
+			if yamlOut {
+				y, err := encodeYAML([]Object{m.obj})
+				if err != nil {
+					return nil, err
+				}
+				out.yaml = append(out.yaml, y...)
+			} else {
+				out.objects = append(out.objects, m.obj)
+			}
+			continue
+		}
+		c := calls[ci]
+		ci++
+		if c.evalErr != nil {
+			e := evalError(st.name, c.evalErr)
+			e.Line, e.Trace = m.line, nil
+			return nil, e
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+		out.objects = append(out.objects, c.objects...)
+		out.yaml = append(out.yaml, c.yaml...)
+		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: c.ratio})
+		out.parameters = append(out.parameters, c.parameters...)
 	}
 	return out, nil
 }

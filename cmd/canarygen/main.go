@@ -344,6 +344,17 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, []canarygen.Report, error) {
 		if format == "json" {
 			format = "json-object"
 		}
+	} else if format == "yaml" || format == "" {
+		var data []byte
+		for _, in := range inputs {
+			y, reps, err := r.RenderYAML(in)
+			if err != nil {
+				return nil, nil, err
+			}
+			data = append(data, y...)
+			reports = append(reports, reps...)
+		}
+		return data, reports, nil
 	} else {
 		for _, in := range inputs {
 			got, reps, err := r.Render(in)
