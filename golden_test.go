@@ -131,10 +131,10 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 			continue
 		}
 		sel := get[map[string]any](o, "spec", "selector", "matchLabels")
-		if _, ok := sel[trackKey]; !ok {
-			continue
-		}
 		kind, ns, name := objectName(o)
+		if _, ok := sel[trackKey]; !ok || !strings.HasSuffix(name, suffix) {
+			continue // not a canary (in stable-track mode stables carry the label too)
+		}
 		stableName := strings.TrimSuffix(name, suffix)
 		s := canarySet{canary: o, stable: byKindName[kind+"/"+ns+"/"+stableName]}
 		if s.stable == nil {
@@ -197,14 +197,18 @@ func TestGoldenProperties(t *testing.T) {
 			if !labels.SelectorFromSet(stableSel).Matches(stablePods) {
 				t.Errorf("%s: stable selector does not match its pods", where)
 			}
-			// The canary's selector is the stable's plus the track label.
-			canaryMinusTrack := map[string]string{}
-			for k, v := range canarySel {
-				if k != "track" {
-					canaryMinusTrack[k] = v
+			// The canary's selector is the stable's plus the track label (in
+			// stable-track mode the stable's has it too, with its own value).
+			minusTrack := func(sel map[string]string) map[string]string {
+				out := map[string]string{}
+				for k, v := range sel {
+					if k != "track" {
+						out[k] = v
+					}
 				}
+				return out
 			}
-			if !reflect.DeepEqual(stableSel, canaryMinusTrack) {
+			if _, ok := canarySel["track"]; !ok || !reflect.DeepEqual(minusTrack(stableSel), minusTrack(canarySel)) {
 				t.Errorf("%s: canary selector %v is not the stable's %v plus the track label", where, canarySel, stableSel)
 			}
 			if kind, _, _ := objectName(s.canary); kind == "StatefulSet" {
@@ -398,4 +402,50 @@ func deepCopy(o Object) Object {
 	b, _ := json.Marshal(o)
 	out, _ := decodeObjects("", string(b))
 	return out[0]
+}
+
+// No golden pod is covered by two PodDisruptionBudgets (evictions of such
+// pods fail), and a rendered PDB covers both tracks.
+func TestGoldenPDBs(t *testing.T) {
+	pdbs := 0
+	for file, objs := range goldenObjects(t) {
+		for _, w := range objs {
+			if !isWorkload(w) {
+				continue
+			}
+			_, ns, _ := objectName(w)
+			pods := labels.Set(stringMap(get[map[string]any](w, "spec", "template", "metadata", "labels")))
+			var covering []string
+			for _, p := range objs {
+				if kind, pns, _ := objectName(p); kind != "PodDisruptionBudget" || pns != ns {
+					continue
+				}
+				sel := stringMap(get[map[string]any](p, "spec", "selector", "matchLabels"))
+				if len(sel) > 0 && labels.SelectorFromSet(sel).Matches(pods) {
+					covering = append(covering, describe(p))
+				}
+			}
+			if len(covering) > 1 {
+				t.Errorf("%s: %s: pods covered by %d PodDisruptionBudgets: %v", file, describe(w), len(covering), covering)
+			}
+		}
+		for _, s := range sets(t, file, objs, "track", "-canary") {
+			_, ns, name := objectName(s.stable)
+			for _, p := range objs {
+				if kind, pns, pname := objectName(p); kind != "PodDisruptionBudget" || pns != ns || pname != name {
+					continue
+				}
+				pdbs++
+				sel := labels.SelectorFromSet(stringMap(get[map[string]any](p, "spec", "selector", "matchLabels")))
+				for _, w := range []Object{s.stable, s.canary} {
+					if !sel.Matches(labels.Set(stringMap(get[map[string]any](w, "spec", "template", "metadata", "labels")))) {
+						t.Errorf("%s: %s does not cover %s", file, describe(p), describe(w))
+					}
+				}
+			}
+		}
+	}
+	if pdbs == 0 {
+		t.Error("no golden has a rendered PodDisruptionBudget: the check checked nothing")
+	}
 }

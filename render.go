@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,7 +34,10 @@ type Options struct {
 	Suffix               string   // canary.suffix
 	TrackLabel           string   // track.key=track.value
 	MetricsPort          string   // metricsPort
+	StableTrack          string   // track.stable: the stable's track label value
 	VolumeClaimTemplates string   // volumeClaimTemplates
+	PDBMinAvailable      string   // pdb.minAvailable: N or N%
+	PDBMaxUnavailable    string   // pdb.maxUnavailable: N or N%
 	NoService            bool     // service: false
 	NoServiceMonitor     bool     // serviceMonitor: false
 	NoDashboard          bool     // dashboard: false
@@ -101,6 +105,22 @@ func (o Options) params() (map[string]any, error) {
 		}
 		p["track"] = map[string]any{"key": k, "value": v}
 	}
+	if o.StableTrack != "" {
+		track, _ := p["track"].(map[string]any)
+		if track == nil {
+			track = map[string]any{}
+			p["track"] = track
+		}
+		track["stable"] = o.StableTrack
+	}
+	switch {
+	case o.PDBMinAvailable != "" && o.PDBMaxUnavailable != "":
+		return nil, &Error{Msg: "--pdb-min-available and --pdb-max-unavailable: give one of them", Hint: "a PodDisruptionBudget takes minAvailable or maxUnavailable, not both"}
+	case o.PDBMinAvailable != "":
+		p["pdb"] = map[string]any{"minAvailable": intOrString(o.PDBMinAvailable)}
+	case o.PDBMaxUnavailable != "":
+		p["pdb"] = map[string]any{"maxUnavailable": intOrString(o.PDBMaxUnavailable)}
+	}
 	if o.MetricsPort != "" {
 		p["metricsPort"] = o.MetricsPort
 	}
@@ -120,6 +140,15 @@ func (o Options) params() (map[string]any, error) {
 		p["prometheusRule"] = false
 	}
 	return p, nil
+}
+
+// intOrString reads a Kubernetes IntOrString flag: "2" is 2, "25%" stays a
+// string.
+func intOrString(s string) any {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return s
 }
 
 // Ratio is the replica math's answer for one workload, as the library
@@ -350,6 +379,14 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			}
 		}
 		params := maps.Clone(base)
+		if params["pdb"] != nil {
+			if pdb := existingPDB(st.ms, m.obj); pdb != nil {
+				_, pns, pname := objectName(pdb)
+				return nil, &Error{File: st.name, Line: m.line,
+					Msg: fmt.Sprintf("%s: pdb: the input already has PodDisruptionBudget %s/%s over these pods; with a second one, evictions of these pods fail", describe(m.obj), pns, pname),
+					Hint: "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours"}
+			}
+		}
 		var svc Object
 		if params["service"] != false { // the workload's own options decide, whatever set them
 			svc = existingService(st.ms, m.obj)
@@ -601,6 +638,32 @@ func existingService(ms []manifest, w Object) Object {
 		}
 	}
 	return bySelector
+}
+
+// existingPDB finds a policy/v1 PodDisruptionBudget in the stream whose
+// matchLabels select the workload's pods.
+func existingPDB(ms []manifest, w Object) Object {
+	_, ns, _ := objectName(w)
+	spec, _ := w["spec"].(map[string]any)
+	podLabels := map[string]any{}
+	if t, ok := spec["template"].(map[string]any); ok {
+		if m, ok := t["metadata"].(map[string]any); ok {
+			podLabels, _ = m["labels"].(map[string]any)
+		}
+	}
+	for _, m := range ms {
+		k, pns, _ := objectName(m.obj)
+		if k != "PodDisruptionBudget" || pns != ns {
+			continue
+		}
+		s, _ := m.obj["spec"].(map[string]any)
+		sel, _ := s["selector"].(map[string]any)
+		ml, _ := sel["matchLabels"].(map[string]any)
+		if len(ml) > 0 && subset(ml, podLabels) {
+			return m.obj
+		}
+	}
+	return nil
 }
 
 func subset(sel, labels map[string]any) bool {

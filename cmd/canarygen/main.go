@@ -227,7 +227,11 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs.StringVar(&o.Suffix, "suffix", "", "suffix of the canary's name (default \"-canary\")")
 	fs.StringVar(&o.TrackLabel, "track-label", "", "KEY=VALUE label marking canary pods (default track=canary)")
 	fs.StringVar(&o.MetricsPort, "metrics-port", "", "Service port the ServiceMonitor scrapes (default: a port named metrics or http-metrics)")
-	fs.StringVar(&o.VolumeClaimTemplates, "volume-claim-templates", "", "StatefulSet canary PVCs: inherit (own PVCs from the same templates, default) or emptyDir")
+	fs.StringVar(&o.StableTrack, "stable-track", "", "stable-track mode: label the stable's selector and pods with the track key too, =VALUE (default stable), so the selectors never overlap; for an existing stable a migration (README: Stable-track mode)")
+	fs.Lookup("stable-track").NoOptDefVal = "stable"
+	fs.StringVar(&o.VolumeClaimTemplates, "volume-claim-templates", "", "StatefulSet canary PVCs: inherit (own PVCs from the same templates, kept; default), delete (the same, deleted with the canary or on scale-down) or emptyDir")
+	fs.StringVar(&o.PDBMinAvailable, "pdb-min-available", "", "render one PodDisruptionBudget over both tracks with this minAvailable (N or N%)")
+	fs.StringVar(&o.PDBMaxUnavailable, "pdb-max-unavailable", "", "render one PodDisruptionBudget over both tracks with this maxUnavailable (N or N%)")
 	fs.BoolVar(&o.NoService, "no-service", false, "do not render a Service")
 	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
@@ -484,7 +488,7 @@ func writeData(data []byte, file string, stdout, stderr io.Writer) int {
 
 // canaryFlags are the flags that only apply to manifest inputs.
 var canaryFlags = []string{"canary-image", "canary-replicas", "canary-percent", "keep-total", "tolerance", "container", "canary-arg", "canary-env",
-	"suffix", "track-label", "metrics-port", "volume-claim-templates", "no-service", "no-service-monitor", "no-dashboard", "no-prometheus-rule", "workload"}
+	"suffix", "track-label", "stable-track", "metrics-port", "volume-claim-templates", "pdb-min-available", "pdb-max-unavailable", "no-service", "no-service-monitor", "no-dashboard", "no-prometheus-rule", "workload"}
 
 func canaryFlagsChanged(fs *pflag.FlagSet) []string {
 	var out []string

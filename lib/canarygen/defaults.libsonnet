@@ -34,6 +34,12 @@
   track: {
     key: 'track',
     value: 'canary',
+    // Stable-track mode: a value (e.g. 'stable') also puts key=<stable> on
+    // the stable's selector and pod labels, so the tracks' selectors never
+    // overlap (HPAs, PDBs and kubectl -l see one track). Selectors are
+    // immutable: switching an existing stable over takes a migration (README,
+    // "Stable-track mode"). null: the stable is left as it is.
+    stable: null,
   },
 
   stable: {
@@ -44,9 +50,20 @@
 
   // StatefulSet only: what the canary does with the stable's
   // volumeClaimTemplates. 'inherit': the canary gets its own PVCs from the
-  // same templates (named <claim>-<name>-canary-<n>). 'emptyDir': no PVCs;
-  // each claim becomes an emptyDir volume of the same name.
+  // same templates (named <claim>-<name>-canary-<n>), kept when the canary
+  // is scaled down or deleted, as Kubernetes does by default. 'delete': the
+  // same, plus persistentVolumeClaimRetentionPolicy Delete/Delete, so
+  // removing or scaling down the canary deletes its PVCs (and their data).
+  // 'emptyDir': no PVCs; each claim becomes an emptyDir volume of the same
+  // name (data lives as long as the pod).
   volumeClaimTemplates: 'inherit',
+
+  // One PodDisruptionBudget spanning both tracks (selector: the Service's,
+  // without the track label), named after the stable: { minAvailable: 2 }
+  // or { maxUnavailable: '25%' }. null: none. A stream that already has a
+  // PDB for these pods is an error then: two PDBs over one pod make
+  // evictions fail.
+  pdb: null,
 
   // true: generate the Service (StatefulSet: the governing headless Service
   // named spec.serviceName). A Service object: use that one (it must select

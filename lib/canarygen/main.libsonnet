@@ -6,7 +6,7 @@
 //
 // Visible fields of the result are the objects to deploy: stable, canary,
 // service, serviceMonitor, dashboard, prometheusRule (the last four can be
-// switched off).
+// switched off), and podDisruptionBudget when asked for.
 // Hidden: config (the settings in effect), ratio (the replica math),
 // grafanaDashboard (the dashboard model, without its ConfigMap), parameters
 // (OpenShift template parameters, with templateParameters on), mixin (the
@@ -135,8 +135,22 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
          && !(std.isObject(c.templateParameters) && std.objectFields(c.templateParameters) == ['prefix'] && std.isString(c.templateParameters.prefix)) then
         fail('templateParameters', 'must be true, false or { prefix: "NAME_" }, got ' + util.show(c.templateParameters))
       else true,
-      if !std.member(['inherit', 'emptyDir'], c.volumeClaimTemplates) then
-        fail('volumeClaimTemplates', 'must be "inherit" or "emptyDir", got ' + util.show(c.volumeClaimTemplates))
+      if !std.member(['inherit', 'delete', 'emptyDir'], c.volumeClaimTemplates) then
+        fail('volumeClaimTemplates', 'must be "inherit", "delete" or "emptyDir", got ' + util.show(c.volumeClaimTemplates))
+      else true,
+      if c.track.stable != null && (!util.isLabelValue(c.track.stable) || c.track.stable == '') then
+        fail('track.stable', util.show(c.track.stable) + ' is not a valid, non-empty label value')
+      else true,
+      if c.track.stable != null && c.track.stable == c.track.value then
+        fail('track.stable', 'must differ from track.value (' + util.show(c.track.value) + ')')
+      else true,
+      if c.track.stable != null && std.objectHas(podLabels, c.track.key) && podLabels[c.track.key] != c.track.stable then
+        fail('spec.template.metadata.labels',
+             'the stable pods carry ' + c.track.key + '=' + util.show(podLabels[c.track.key]) + ', not the stable track ' + util.show(c.track.stable))
+      else true,
+      if c.pdb != null && !(std.isObject(c.pdb) && std.length(std.objectFields(c.pdb)) == 1
+                            && (std.objectHas(c.pdb, 'minAvailable') || std.objectHas(c.pdb, 'maxUnavailable'))) then
+        fail('pdb', 'must be null, { minAvailable: N } or { maxUnavailable: N } (N a number or a percentage such as "25%"), got ' + util.show(c.pdb))
       else true,
     ];
 
@@ -193,8 +207,16 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       if img == (if ref == null then null else ref.repo + ':' + ref.tag) then param(repoName) + ':' + param(tagName) else img;
 
     // ---- workloads ------------------------------------------------------
+    local stableTrack = if c.track.stable != null then { [c.track.key]: c.track.stable } else {};
     local stableBase =
-      if setsStableReplicas then w { spec+: { replicas: ratio.stable } } else w;
+      w
+      + (if setsStableReplicas then { spec+: { replicas: ratio.stable } } else {})
+      + (if c.track.stable != null then {
+           spec+: {
+             selector+: { matchLabels+: stableTrack },
+             template+: { metadata+: { labels+: stableTrack } },
+           },
+         } else {});
     local stable =
       if !tp then stableBase
       else stableBase {
@@ -220,6 +242,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local annotations = util.without(util.get(meta, 'annotations', {}), serverAnnotations);
     local claims = if isSts then util.get(spec, 'volumeClaimTemplates', []) else [];
     local claimsToEmptyDir = isSts && c.volumeClaimTemplates == 'emptyDir' && std.length(claims) > 0;
+    local claimsDelete = isSts && c.volumeClaimTemplates == 'delete' && std.length(claims) > 0;
 
     local canary = util.without(w, ['status']) + {
       metadata: util.without(meta, serverMetadata + ['annotations'])
@@ -227,6 +250,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
                 + (if std.length(annotations) > 0 then { annotations: annotations } else {}),
       spec: util.without(super.spec, if claimsToEmptyDir then ['volumeClaimTemplates'] else []) + {
         replicas: if tp then typedParam('CANARY_REPLICAS') else ratio.canary,
+        [if claimsDelete then 'persistentVolumeClaimRetentionPolicy']: { whenDeleted: 'Delete', whenScaled: 'Delete' },
         selector+: { matchLabels+: track },
         template+: {
           metadata+: { labels+: track },
@@ -294,6 +318,19 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       else true,
     ];
     local hasService = c.service != false;
+
+    // ---- PodDisruptionBudget --------------------------------------------
+    local pdb = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: {
+        name: name,
+        labels: serviceLabels,
+        [if ns != null then 'namespace']: ns,
+      },
+      // Both tracks: the same pods as the Service.
+      spec: c.pdb { selector: { matchLabels: serviceLabels } },
+    };
 
     // ---- ServiceMonitor -------------------------------------------------
     local smOn = c.serviceMonitor != false;
@@ -412,6 +449,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       stable: stable,
       canary: canary,
       [if hasService then 'service']: service,
+      [if c.pdb != null then 'podDisruptionBudget']: pdb,
       [if smOn then 'serviceMonitor']: serviceMonitor,
       [if dashOn then 'dashboard']: dashboardConfigMap,
       [if ruleOn then 'prometheusRule']: prometheusRule,
