@@ -383,7 +383,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			if pdb := existingPDB(st.ms, m.obj); pdb != nil {
 				_, pns, pname := objectName(pdb)
 				return nil, &Error{File: st.name, Line: m.line,
-					Msg: fmt.Sprintf("%s: pdb: the input already has PodDisruptionBudget %s/%s over these pods; with a second one, evictions of these pods fail", describe(m.obj), pns, pname),
+					Msg:  fmt.Sprintf("%s: pdb: the input already has PodDisruptionBudget %s/%s over these pods; with a second one, evictions of these pods fail", describe(m.obj), pns, pname),
 					Hint: "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours"}
 			}
 		}
