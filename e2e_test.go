@@ -30,15 +30,16 @@ var resources = map[string]struct {
 	prefix, plural string
 	namespaced     bool
 }{
-	"Deployment":          {"/apis/apps/v1", "deployments", true},
-	"StatefulSet":         {"/apis/apps/v1", "statefulsets", true},
-	"Service":             {"/api/v1", "services", true},
-	"ConfigMap":           {"/api/v1", "configmaps", true},
-	"Namespace":           {"/api/v1", "namespaces", false},
-	"PodDisruptionBudget": {"/apis/policy/v1", "poddisruptionbudgets", true},
-	"Ingress":             {"/apis/networking.k8s.io/v1", "ingresses", true},
-	"ServiceMonitor":      {"/apis/monitoring.coreos.com/v1", "servicemonitors", true},
-	"PrometheusRule":      {"/apis/monitoring.coreos.com/v1", "prometheusrules", true},
+	"Deployment":              {"/apis/apps/v1", "deployments", true},
+	"StatefulSet":             {"/apis/apps/v1", "statefulsets", true},
+	"Service":                 {"/api/v1", "services", true},
+	"ConfigMap":               {"/api/v1", "configmaps", true},
+	"Namespace":               {"/api/v1", "namespaces", false},
+	"PodDisruptionBudget":     {"/apis/policy/v1", "poddisruptionbudgets", true},
+	"HorizontalPodAutoscaler": {"/apis/autoscaling/v2", "horizontalpodautoscalers", true},
+	"Ingress":                 {"/apis/networking.k8s.io/v1", "ingresses", true},
+	"ServiceMonitor":          {"/apis/monitoring.coreos.com/v1", "servicemonitors", true},
+	"PrometheusRule":          {"/apis/monitoring.coreos.com/v1", "prometheusrules", true},
 }
 
 type apiServer struct {

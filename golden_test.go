@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -66,7 +68,7 @@ func goldenObjects(t *testing.T) map[string][]Object {
 // Prometheus-Operator API types: no unknown or duplicate field, no wrong type.
 func TestGoldenStrictDecode(t *testing.T) {
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme, monitoringv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, autoscalingv2.AddToScheme, corev1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme, monitoringv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			t.Fatal(err)
 		}
@@ -447,5 +449,103 @@ func TestGoldenPDBs(t *testing.T) {
 	}
 	if pdbs == 0 {
 		t.Error("no golden has a rendered PodDisruptionBudget: the check checked nothing")
+	}
+}
+
+// Every golden HPA scales a workload of the same golden; a canary's HPA
+// keeps the canary/stable replica ratio at its bounds.
+func TestGoldenHPAs(t *testing.T) {
+	canaryHPAs := 0
+	for file, objs := range goldenObjects(t) {
+		byName := map[string]Object{}
+		for _, o := range objs {
+			kind, ns, name := objectName(o)
+			byName[kind+"/"+ns+"/"+name] = o
+		}
+		for _, h := range objs {
+			if kind, _, _ := objectName(h); kind != "HorizontalPodAutoscaler" {
+				continue
+			}
+			_, ns, _ := objectName(h)
+			ref := get[map[string]any](h, "spec", "scaleTargetRef")
+			target := byName[get[string](ref, "kind")+"/"+ns+"/"+get[string](ref, "name")]
+			if target == nil {
+				t.Errorf("%s: %s scales %v, which is not in the output", file, describe(h), ref)
+				continue
+			}
+			for _, s := range sets(t, file, objs, "track", "-canary") {
+				if describe(s.canary) != describe(target) {
+					continue
+				}
+				canaryHPAs++
+				_, _, stableName := objectName(s.stable)
+				stableHPA := byName["HorizontalPodAutoscaler/"+ns+"/"+stableName]
+				if stableHPA == nil {
+					t.Errorf("%s: %s has no stable HPA beside it", file, describe(h))
+					continue
+				}
+				c, _ := get[json.Number](s.canary, "spec", "replicas").Int64()
+				st, _ := get[json.Number](s.stable, "spec", "replicas").Int64()
+				scaled := func(bound string) (got, want, stable int64) {
+					stable, _ = get[json.Number](stableHPA, "spec", bound).Int64()
+					got, _ = get[json.Number](h, "spec", bound).Int64()
+					return got, max(1, (2*stable*c+st)/(2*st)), stable // rounded half up
+				}
+				gotMin, wantMin, sMin := scaled("minReplicas")
+				gotMax, wantMax, sMax := scaled("maxReplicas")
+				wantMax = max(wantMax, wantMin)
+				if gotMin != wantMin || gotMax != wantMax {
+					t.Errorf("%s: %s bounds %d-%d, want %d-%d (stable's %d-%d x %d/%d)", file, describe(h), gotMin, gotMax, wantMin, wantMax, sMin, sMax, c, st)
+				}
+			}
+		}
+	}
+	if canaryHPAs == 0 {
+		t.Error("no golden has a canary HPA: the check checked nothing")
+	}
+}
+
+// Partition mode: the canary's queries select exactly the ordinals at or
+// above the StatefulSet's partition, the stable's the others.
+func TestGoldenPartition(t *testing.T) {
+	checked := 0
+	for file, objs := range goldenObjects(t) {
+		for _, w := range objs {
+			kind, ns, name := objectName(w)
+			part, ok := get[json.Number](w, "spec", "updateStrategy", "rollingUpdate", "partition").Int64()
+			if kind != "StatefulSet" || ok != nil {
+				continue
+			}
+			replicas, _ := get[json.Number](w, "spec", "replicas").Int64()
+			var ords []string
+			for i := part; i < replicas; i++ {
+				ords = append(ords, strconv.FormatInt(i, 10))
+			}
+			want := map[string]string{
+				"canary": `apps_kubernetes_io_pod_index=~"` + strings.Join(ords, "|") + `"`,
+				"stable": `apps_kubernetes_io_pod_index!~"` + strings.Join(ords, "|") + `"`,
+			}
+			for _, r := range objs {
+				if k, rns, rname := objectName(r); k != "PrometheusRule" || rns != ns || rname != name+"-canary" {
+					continue
+				}
+				for _, g := range get[[]any](r, "spec", "groups") {
+					for _, rule := range get[[]any](g, "rules") {
+						track := get[string](rule, "labels", "track")
+						expr := get[string](rule, "expr")
+						if track == "" || !strings.Contains(expr, "http_requests_total") {
+							continue
+						}
+						checked++
+						if !strings.Contains(expr, want[track]) {
+							t.Errorf("%s: %s: %s rule %q does not select %s", file, describe(r), track, expr, want[track])
+						}
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no partition-mode golden checked")
 	}
 }

@@ -38,6 +38,8 @@ type Options struct {
 	VolumeClaimTemplates string   // volumeClaimTemplates
 	PDBMinAvailable      string   // pdb.minAvailable: N or N%
 	PDBMaxUnavailable    string   // pdb.maxUnavailable: N or N%
+	CanaryHPA            bool     // hpa: the input's HPA for the workload
+	Partition            bool     // mode: "partition"
 	NoService            bool     // service: false
 	NoServiceMonitor     bool     // serviceMonitor: false
 	NoDashboard          bool     // dashboard: false
@@ -121,6 +123,12 @@ func (o Options) params() (map[string]any, error) {
 	case o.PDBMaxUnavailable != "":
 		p["pdb"] = map[string]any{"maxUnavailable": intOrString(o.PDBMaxUnavailable)}
 	}
+	if o.Partition {
+		p["mode"] = "partition"
+	}
+	if o.CanaryHPA {
+		p["hpa"] = true // renderParsed puts the input's HPA here
+	}
 	if o.MetricsPort != "" {
 		p["metricsPort"] = o.MetricsPort
 	}
@@ -201,6 +209,9 @@ type Renderer struct {
 	vms     []*jsonnet.VM // VMs for manifest inputs, one per worker: embedded library only
 
 	workloadOptions WorkloadOptions
+
+	lint   *LintOptions // SetLint: keep lint views of the output
+	linted []Object
 }
 
 // WorkloadOptions gives the options of one selected workload, instead of
@@ -225,9 +236,12 @@ func NewRenderer(opts Options, jopts JsonnetOptions) (*Renderer, error) {
 func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
 	if in.IsJsonnet() {
 		objs, err := r.renderJsonnet(in)
+		r.keepForLint(objs)
 		return objs, nil, err
 	}
-	return r.renderStream(in)
+	objs, reports, err := r.renderStream(in)
+	r.keepForLint(objs)
+	return objs, reports, err
 }
 
 func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
@@ -286,6 +300,7 @@ func (r *Renderer) RenderYAML(in Input) ([]byte, []Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	r.keepForLint(out.objects) // with yamlOut, only after SetLint: lint views
 	return out.yaml, out.reports, nil
 }
 
@@ -387,6 +402,14 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 					Hint: "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours"}
 			}
 		}
+		if params["hpa"] == true {
+			hpa := existingHPA(st.ms, m.obj)
+			if hpa == nil {
+				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": --canary-hpa: no autoscaling/v2 HorizontalPodAutoscaler in the input targets it",
+					Hint: "put the stable's HPA in the same input (e.g. `kubectl get deploy,hpa -o yaml`), or drop --canary-hpa"}
+			}
+			params["hpa"] = hpa
+		}
 		var svc Object
 		if params["service"] != false { // the workload's own options decide, whatever set them
 			svc = existingService(st.ms, m.obj)
@@ -445,7 +468,11 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			return
 		}
 		c.yaml, c.err = encodeYAML(c.objects)
-		c.objects = nil
+		if r.lint == nil {
+			c.objects = nil
+		} else {
+			c.objects = lintViews(c.objects) // what LintFindings needs: no dashboards
+		}
 	}
 	workers := min(r.workers(), len(calls))
 	if workers == 1 {
@@ -482,9 +509,11 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 					return nil, err
 				}
 				out.yaml = append(out.yaml, y...)
-			} else {
-				out.objects = append(out.objects, m.obj)
+				if r.lint == nil {
+					continue
+				}
 			}
+			out.objects = append(out.objects, m.obj)
 			continue
 		}
 		c := calls[ci]
@@ -638,6 +667,24 @@ func existingService(ms []manifest, w Object) Object {
 		}
 	}
 	return bySelector
+}
+
+// existingHPA finds the HorizontalPodAutoscaler in the stream that scales
+// the workload.
+func existingHPA(ms []manifest, w Object) Object {
+	kind, ns, name := objectName(w)
+	for _, m := range ms {
+		k, hns, _ := objectName(m.obj)
+		if k != "HorizontalPodAutoscaler" || hns != ns || m.obj["apiVersion"] != "autoscaling/v2" {
+			continue
+		}
+		s, _ := m.obj["spec"].(map[string]any)
+		ref, _ := s["scaleTargetRef"].(map[string]any)
+		if ref["kind"] == kind && ref["name"] == name {
+			return m.obj
+		}
+	}
+	return nil
 }
 
 // existingPDB finds a policy/v1 PodDisruptionBudget in the stream whose

@@ -43,6 +43,7 @@ Usage:
   canarygen ratio [flags]            the replica math as a table
   canarygen process [flags] FILE     process an OpenShift Template offline (oc process --local)
   canarygen gen [flags]              render every job of a canarygen.yaml (--check: fail when stale)
+  canarygen lint [flags] FILE...     check manifests for what breaks a canary (CG001...; --strict, --format json)
   canarygen krm                      run as a KRM function (kustomize, kpt): ResourceList on stdin
   canarygen version                  print the version
   canarygen help [COMMAND]           help for a command
@@ -51,6 +52,7 @@ Examples:
   canarygen render --canary-image quay.io/org/app:v2 --canary-percent 10 app.yaml
   canarygen render -o manifests.yaml config.jsonnet
   canarygen ratio --stable 10 --percent 5 --percent 16.67
+  canarygen render --canary-percent 10 app.yaml | canarygen lint --strict -
 
 Exit status: 0 ok, 1 render or validation failure, 2 usage error.
 `
@@ -71,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runGen(args[1:], stdout, stderr)
 	case "krm":
 		return runKRM(args[1:], stdin, stdout, stderr)
+	case "lint":
+		return runLint(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
 		return exitOK
@@ -81,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, krm, version, help\n", args[0])
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, lint, krm, version, help\n", args[0])
 	return exitUsage
 }
 
@@ -202,6 +206,9 @@ type renderJob struct {
 
 	annotations bool     // per-workload settings from canarygen.dev/ annotations
 	args        []string // as given, to re-parse with annotation flags
+
+	lint     bool                // run lint over the rendered objects (not with openshift)
+	findings []canarygen.Finding // what it found, after run
 }
 
 // errHelp reports that --help was printed.
@@ -232,6 +239,8 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs.StringVar(&o.VolumeClaimTemplates, "volume-claim-templates", "", "StatefulSet canary PVCs: inherit (own PVCs from the same templates, kept; default), delete (the same, deleted with the canary or on scale-down) or emptyDir")
 	fs.StringVar(&o.PDBMinAvailable, "pdb-min-available", "", "render one PodDisruptionBudget over both tracks with this minAvailable (N or N%)")
 	fs.StringVar(&o.PDBMaxUnavailable, "pdb-max-unavailable", "", "render one PodDisruptionBudget over both tracks with this maxUnavailable (N or N%)")
+	fs.BoolVar(&o.Partition, "partition", false, "StatefulSets: no canary workload; the stable's template gets the canary changes and rollingUpdate.partition keeps them to its top ordinals (README: Partition mode)")
+	fs.BoolVar(&o.CanaryHPA, "canary-hpa", false, "give the canary an HPA of its own, from the input's HPA for the stable, bounds scaled by canary/stable replicas")
 	fs.BoolVar(&o.NoService, "no-service", false, "do not render a Service")
 	fs.BoolVar(&o.NoServiceMonitor, "no-service-monitor", false, "do not render a ServiceMonitor")
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
@@ -336,6 +345,12 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, []canarygen.Report, error) {
 	if job.annotations {
 		r.SetWorkloadOptions(job.annotationOptions)
 	}
+	if job.lint && !job.openshift {
+		if err := r.SetLint(canarygen.LintOptions{TrackLabel: job.opts.TrackLabel, Suffix: job.opts.Suffix}); err != nil {
+			return nil, nil, err
+		}
+		defer func() { job.findings = r.LintFindings() }() // everything rendered, whichever way it was encoded
+	}
 	var objs []canarygen.Object
 	var reports []canarygen.Report
 	format := job.format
@@ -415,6 +430,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return argError(err, "render", stderr)
 	}
+	job.lint = true
 	data, reports, err := job.run(stdin)
 	if err != nil {
 		report(stderr, err)
@@ -432,6 +448,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "canarygen: %s\n", rep)
 		}
 	}
+	printLintWarnings(stderr, job.findings)
 	return exitOK
 }
 
@@ -488,7 +505,7 @@ func writeData(data []byte, file string, stdout, stderr io.Writer) int {
 
 // canaryFlags are the flags that only apply to manifest inputs.
 var canaryFlags = []string{"canary-image", "canary-replicas", "canary-percent", "keep-total", "tolerance", "container", "canary-arg", "canary-env",
-	"suffix", "track-label", "stable-track", "metrics-port", "volume-claim-templates", "pdb-min-available", "pdb-max-unavailable", "no-service", "no-service-monitor", "no-dashboard", "no-prometheus-rule", "workload"}
+	"suffix", "track-label", "stable-track", "metrics-port", "volume-claim-templates", "pdb-min-available", "pdb-max-unavailable", "canary-hpa", "partition", "no-service", "no-service-monitor", "no-dashboard", "no-prometheus-rule", "workload"}
 
 func canaryFlagsChanged(fs *pflag.FlagSet) []string {
 	var out []string

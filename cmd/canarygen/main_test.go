@@ -70,6 +70,9 @@ func outputExt(args []string) string {
 			return ".json"
 		}
 	}
+	if len(args) > 0 && args[0] == "lint" {
+		return ".txt" // findings, not manifests
+	}
 	return ".yaml"
 }
 

@@ -48,6 +48,15 @@
     replicas: null,
   },
 
+  // 'workloads': a canary workload beside the stable (the default).
+  // 'partition' (StatefulSets only): no second workload; the StatefulSet
+  // itself gets the canary's changes and updateStrategy.rollingUpdate.
+  // partition = stable replicas, so only the top `canary` ordinals run the
+  // new template. The replica math splits the StatefulSet's replicas (as
+  // with keepTotal); tracks are told apart by the apps.kubernetes.io/
+  // pod-index label. Not with track.stable, hpa or templateParameters.
+  mode: 'workloads',
+
   // StatefulSet only: what the canary does with the stable's
   // volumeClaimTemplates. 'inherit': the canary gets its own PVCs from the
   // same templates (named <claim>-<name>-canary-<n>), kept when the canary
@@ -64,6 +73,15 @@
   // PDB for these pods is an error then: two PDBs over one pod make
   // evictions fail.
   pdb: null,
+
+  // The stable's HorizontalPodAutoscaler (autoscaling/v2), to give the
+  // canary one of its own: same metrics, targeting the canary, with
+  // minReplicas and maxReplicas scaled by canary/stable replicas (rounded,
+  // at least 1), so the share stays near c/(c+s) at both bounds while both
+  // scale. null: none (an HPA on the stable alone moves the share as it
+  // scales: canarygen lint CG002). The CLI (--canary-hpa) finds it in the
+  // input.
+  hpa: null,
 
   // true: generate the Service (StatefulSet: the governing headless Service
   // named spec.serviceName). A Service object: use that one (it must select

@@ -6,7 +6,8 @@
 //
 // Visible fields of the result are the objects to deploy: stable, canary,
 // service, serviceMonitor, dashboard, prometheusRule (the last four can be
-// switched off), and podDisruptionBudget when asked for.
+// switched off), and podDisruptionBudget and horizontalPodAutoscaler when
+// asked for.
 // Hidden: config (the settings in effect), ratio (the replica math),
 // grafanaDashboard (the dashboard model, without its ConfigMap), parameters
 // (OpenShift template parameters, with templateParameters on), mixin (the
@@ -31,6 +32,10 @@ local serverAnnotations = ['kubectl.kubernetes.io/last-applied-configuration', '
 local maxStatefulSetName = 52;
 
 local preferredMetricsPorts = ['metrics', 'http-metrics'];
+
+// The ordinal label the StatefulSet controller puts on every pod (Kubernetes
+// >= 1.28); partition mode tells the tracks apart by it.
+local podIndexLabel = 'apps.kubernetes.io/pod-index';
 
 {
   defaults:: defaults,
@@ -64,6 +69,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local containers = util.get(podSpec, 'containers', []);
     local containerNames = [util.get(ct, 'name') for ct in containers];
     local isSts = kind == 'StatefulSet';
+    local partition = c.mode == 'partition';
 
     local track = { [c.track.key]: c.track.value };
     local canaryName = name + c.canary.suffix;
@@ -135,6 +141,24 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
          && !(std.isObject(c.templateParameters) && std.objectFields(c.templateParameters) == ['prefix'] && std.isString(c.templateParameters.prefix)) then
         fail('templateParameters', 'must be true, false or { prefix: "NAME_" }, got ' + util.show(c.templateParameters))
       else true,
+      if !std.member(['workloads', 'partition'], c.mode) then
+        fail('mode', 'must be "workloads" or "partition", got ' + util.show(c.mode))
+      else true,
+      if partition && !isSts then
+        fail('mode', 'partition works on StatefulSets only (a Deployment has no ordinals to partition)', 'use the default mode for Deployments')
+      else true,
+      if partition && util.get(util.get(spec, 'updateStrategy', {}), 'type', 'RollingUpdate') != 'RollingUpdate' then
+        fail('spec.updateStrategy.type', 'is ' + util.show(spec.updateStrategy.type) + '; partition mode needs RollingUpdate')
+      else true,
+      local conflicts = [o for o in [
+        ['track.stable', c.track.stable != null],
+        ['hpa', c.hpa != null],
+        ['templateParameters', c.templateParameters != false],
+        ['volumeClaimTemplates', c.volumeClaimTemplates != 'inherit'],
+      ] if partition && o[1]];
+      if std.length(conflicts) > 0 then
+        fail(conflicts[0][0], 'does not apply in partition mode: the canary pods are ordinals of the stable StatefulSet')
+      else true,
       if !std.member(['inherit', 'delete', 'emptyDir'], c.volumeClaimTemplates) then
         fail('volumeClaimTemplates', 'must be "inherit", "delete" or "emptyDir", got ' + util.show(c.volumeClaimTemplates))
       else true,
@@ -147,6 +171,16 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       if c.track.stable != null && std.objectHas(podLabels, c.track.key) && podLabels[c.track.key] != c.track.stable then
         fail('spec.template.metadata.labels',
              'the stable pods carry ' + c.track.key + '=' + util.show(podLabels[c.track.key]) + ', not the stable track ' + util.show(c.track.stable))
+      else true,
+      if c.hpa != null && !(std.isObject(c.hpa) && util.get(c.hpa, 'kind') == 'HorizontalPodAutoscaler'
+                            && util.get(c.hpa, 'apiVersion') == 'autoscaling/v2') then
+        fail('hpa', 'must be null or an autoscaling/v2 HorizontalPodAutoscaler object, got ' + util.show(if std.isObject(c.hpa) then util.get(c.hpa, 'kind') else c.hpa))
+      else true,
+      if c.hpa != null && util.get(util.get(util.get(c.hpa, 'spec', {}), 'scaleTargetRef', {}), 'name') != name then
+        fail('hpa', 'HorizontalPodAutoscaler ' + util.show(util.get(util.get(c.hpa, 'metadata', {}), 'name')) + ' does not target ' + where)
+      else true,
+      if c.hpa != null && !util.isInt(util.get(util.get(c.hpa, 'spec', {}), 'maxReplicas')) then
+        fail('hpa', 'spec.maxReplicas must be an integer')
       else true,
       if c.pdb != null && !(std.isObject(c.pdb) && std.length(std.objectFields(c.pdb)) == 1
                             && (std.objectHas(c.pdb, 'minAvailable') || std.objectHas(c.pdb, 'maxUnavailable'))) then
@@ -162,7 +196,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         if r == null then 1 else r;  // Kubernetes' default
     local stableField = if c.stable.replicas != null then 'stable.replicas' else 'spec.replicas';
     local ratio = ratios.compute(
-      { [if c.canary.keepTotal then 'total' else 'stable']: stableReplicas }
+      { [if c.canary.keepTotal || partition then 'total' else 'stable']: stableReplicas }
       + (if c.canary.replicas != null then { canary: c.canary.replicas }
          else if c.canary.percent != null then { percent: c.canary.percent, tolerance: c.canary.tolerance }
          else { canary: 1 }),
@@ -181,7 +215,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local prefix = if std.isObject(c.templateParameters) then c.templateParameters.prefix else '';
     local param(n) = '${' + prefix + n + '}';
     local typedParam(n) = '${{' + prefix + n + '}}';
-    local setsStableReplicas = c.stable.replicas != null || c.canary.keepTotal;
+    local setsStableReplicas = c.stable.replicas != null || (c.canary.keepTotal && !partition);
     local stableReplicasParam = tp && (setsStableReplicas || std.objectHas(spec, 'replicas'));
     local stableImage = util.get([ct for ct in containers if ct.name == targets[0]][0], 'image');
     local canaryImage = if c.canary.image != null then c.canary.image else stableImage;
@@ -210,7 +244,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     local stableTrack = if c.track.stable != null then { [c.track.key]: c.track.stable } else {};
     local stableBase =
       w
-      + (if setsStableReplicas then { spec+: { replicas: ratio.stable } } else {})
+      + (if setsStableReplicas then { spec+: { replicas: if partition then stableReplicas else ratio.stable } } else {})
       + (if c.track.stable != null then {
            spec+: {
              selector+: { matchLabels+: stableTrack },
@@ -238,6 +272,19 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       + (if c.canary.image != null || tp then { image: imageOf(if c.canary.image != null then c.canary.image else ct.image, canaryRef, 'IMAGE_CANARY', 'IMAGE_CANARY_TAG') } else {})
       + (if std.length(c.canary.args) > 0 then { args: util.get(ct, 'args', []) + c.canary.args } else {})
       + (if std.length(c.canary.env) > 0 then { env: mergeEnv(util.get(ct, 'env', []), c.canary.env) } else {});
+
+    // Partition mode: the stable StatefulSet is the canary too. Its template
+    // gets the canary's changes, and only ordinals >= partition (the top
+    // `canary` ones) are updated to it.
+    local partitioned = stable {
+      spec+: {
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: util.get(util.get(spec, 'updateStrategy', {}), 'rollingUpdate', {}) + { partition: ratio.stable },
+        },
+        template+: { spec+: { containers: [if std.member(targets, ct.name) then patchContainer(ct) else ct for ct in containers] } },
+      },
+    };
 
     local annotations = util.without(util.get(meta, 'annotations', {}), serverAnnotations);
     local claims = if isSts then util.get(spec, 'volumeClaimTemplates', []) else [];
@@ -319,6 +366,29 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
     ];
     local hasService = c.service != false;
 
+    // ---- HorizontalPodAutoscaler -----------------------------------------
+    // Bounds scaled by canary/stable, rounded half up in integers, >= 1.
+    local scaled(n) = std.max(1, std.floor((2 * n * ratio.canary + ratio.stable) / (2 * ratio.stable)));
+    local hpaSpec = util.get(c.hpa, 'spec', {});
+    local hpaMin =
+      if tp then fail('hpa', 'a canary HPA and OpenShift template parameters do not go together: its bounds follow the rendered replicas')
+      else if ratio.stable == 0 then fail('hpa', 'the stable has 0 replicas, so there is no ratio to scale the bounds by')
+      else scaled(util.get(hpaSpec, 'minReplicas', 1));
+    local hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: {
+        name: canaryName,
+        labels: util.get(util.get(c.hpa, 'metadata', {}), 'labels', {}),
+        [if ns != null then 'namespace']: ns,
+      },
+      spec: hpaSpec {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: kind, name: canaryName },
+        minReplicas: hpaMin,
+        maxReplicas: std.max(hpaMin, scaled(hpaSpec.maxReplicas)),
+      },
+    };
+
     // ---- PodDisruptionBudget --------------------------------------------
     local pdb = {
       apiVersion: 'policy/v1',
@@ -374,7 +444,7 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         selector: { matchLabels: serviceLabelsForSM },
         endpoints: [{ port: metricsPort } + c.serviceMonitor.endpoint],
         // Copies the track label from the pods into every scraped series.
-        podTargetLabels: [c.track.key],
+        podTargetLabels: [if partition then podIndexLabel else c.track.key],
         [if tp && ns != null then 'namespaceSelector']: { matchNames: ['${NAMESPACE}'] },
       },
     };
@@ -387,7 +457,8 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       canaryName: canaryName,
       namespace: if ns != null then ns else 'default',
       job: util.get(service.metadata, 'name', serviceName),
-      trackLabel: util.promLabel(c.track.key),
+      trackLabel: util.promLabel(if partition then podIndexLabel else c.track.key),
+      partition: if partition then { first: ratio.stable, total: ratio.total } else null,
       trackValue: c.track.value,
       replicas: {
         stable: if stableReplicasParam then param('REPLICAS') else ratio.stable,
@@ -405,7 +476,8 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
       canaryName: canaryName,
       namespace: if ns != null then ns else 'default',
       job: util.get(service.metadata, 'name', serviceName),
-      trackLabel: util.promLabel(c.track.key),
+      trackLabel: util.promLabel(if partition then podIndexLabel else c.track.key),
+      partition: if partition then { first: ratio.stable, total: ratio.total } else null,
       trackValue: c.track.value,
       metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
     }, ruleOpts);
@@ -446,10 +518,11 @@ local preferredMetricsPorts = ['metrics', 'http-metrics'];
         prometheusRules: { groups: [rules.recording] },
       },
 
-      stable: stable,
-      canary: canary,
+      stable: if partition then partitioned else stable,
+      [if !partition then 'canary']: canary,
       [if hasService then 'service']: service,
       [if c.pdb != null then 'podDisruptionBudget']: pdb,
+      [if c.hpa != null then 'horizontalPodAutoscaler']: hpa,
       [if smOn then 'serviceMonitor']: serviceMonitor,
       [if dashOn then 'dashboard']: dashboardConfigMap,
       [if ruleOn then 'prometheusRule']: prometheusRule,

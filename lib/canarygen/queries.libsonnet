@@ -7,7 +7,8 @@
 // pods are <name>-<ordinal>, Deployment pods <name>-<pod-template-hash>-<suffix>.
 //
 // ctx: kind, name, canaryName, namespace (a name, or '$namespace' in Grafana),
-// job, trackLabel, trackValue, metrics. range: '5m', or '$__rate_interval'.
+// job, trackLabel, trackValue, metrics, partition (null, or { first, total }
+// in partition mode). range: '5m', or '$__rate_interval'.
 local util = import 'util.libsonnet';
 
 function(ctx, range) {
@@ -20,16 +21,31 @@ function(ctx, range) {
   hasLatency: m.durationBucket != null,
 
   app: ns + ', job="' + ctx.job + '"',
-  sel: {
-    stable: q.app + ', ' + ctx.trackLabel + '!="' + ctx.trackValue + '"',
-    canary: q.app + ', ' + ctx.trackLabel + '="' + ctx.trackValue + '"',
-  },
+  // Partition mode: one StatefulSet, the canary its ordinals >= first,
+  // told apart by the pod-index label ('none' when there is no canary pod:
+  // it matches no ordinal).
+  local part = std.objectHas(ctx, 'partition') && ctx.partition != null,
+  local ordinals =
+    if !part || ctx.partition.first >= ctx.partition.total then 'none'
+    else std.join('|', [std.toString(i) for i in std.range(ctx.partition.first, ctx.partition.total - 1)]),
+  sel:
+    if part then {
+      stable: q.app + ', ' + ctx.trackLabel + '!~"' + ordinals + '"',
+      canary: q.app + ', ' + ctx.trackLabel + '=~"' + ordinals + '"',
+    } else {
+      stable: q.app + ', ' + ctx.trackLabel + '!="' + ctx.trackValue + '"',
+      canary: q.app + ', ' + ctx.trackLabel + '="' + ctx.trackValue + '"',
+    },
   local podPattern(n) =
     util.promRegexName(n) + if ctx.kind == 'StatefulSet' then '-[0-9]+' else '-[a-z0-9]+-[a-z0-9]+',
-  pods: {
-    stable: ns + ', pod=~"' + podPattern(ctx.name) + '"',
-    canary: ns + ', pod=~"' + podPattern(ctx.canaryName) + '"',
-  },
+  pods:
+    if part then {
+      stable: ns + ', pod=~"' + podPattern(ctx.name) + '", pod!~"' + util.promRegexName(ctx.name) + '-(' + ordinals + ')"',
+      canary: ns + ', pod=~"' + util.promRegexName(ctx.name) + '-(' + ordinals + ')"',
+    } else {
+      stable: ns + ', pod=~"' + podPattern(ctx.name) + '"',
+      canary: ns + ', pod=~"' + podPattern(ctx.canaryName) + '"',
+    },
   local rate(metric, s) = 'sum(rate(' + metric + '{' + s + '}[' + range + ']))',
   local errorSel(t) = q.sel[t] + ', ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '"',
 
@@ -45,10 +61,14 @@ function(ctx, range) {
   restarts(t):: 'sum(increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[1h]))',
 
   local workload(t) = if t == 'canary' then ctx.canaryName else ctx.name,
+  // Partition mode: per-track readiness from the pods; the desired split is
+  // the rendered one.
   ready(t)::
-    if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_status_replicas_ready{' + ns + ', statefulset="' + workload(t) + '"})'
+    if part then 'sum(kube_pod_status_ready{' + q.pods[t] + ', condition="true"})'
+    else if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_status_replicas_ready{' + ns + ', statefulset="' + workload(t) + '"})'
     else 'sum(kube_deployment_status_replicas_available{' + ns + ', deployment="' + workload(t) + '"})',
   desired(t)::
-    if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_replicas{' + ns + ', statefulset="' + workload(t) + '"})'
+    if part then 'vector(' + (if t == 'canary' then ctx.partition.total - ctx.partition.first else ctx.partition.first) + ')'
+    else if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_replicas{' + ns + ', statefulset="' + workload(t) + '"})'
     else 'sum(kube_deployment_spec_replicas{' + ns + ', deployment="' + workload(t) + '"})',
 }
