@@ -186,16 +186,48 @@ func lintViews(objs []Object) []Object {
 	out := make([]Object, 0, len(objs))
 	for _, o := range objs {
 		kind, ns, name := objectName(o)
-		if !lintKinds[kind] {
-			meta := map[string]any{"name": name}
-			if ns != "" {
-				meta["namespace"] = ns
-			}
+		meta := map[string]any{"name": name}
+		if ns != "" {
+			meta["namespace"] = ns
+		}
+		switch {
+		case !lintKinds[kind]:
 			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta}
+		case isWorkload(o):
+			// What the checks read: replicas, selector and pod labels, not
+			// the pod spec (most of a workload's size).
+			m, _ := o["metadata"].(map[string]any)
+			meta["labels"], meta["annotations"] = m["labels"], m["annotations"]
+			spec, _ := o["spec"].(map[string]any)
+			view := map[string]any{"replicas": spec["replicas"], "selector": spec["selector"]}
+			if labels := field(spec, "template", "metadata", "labels"); labels != nil {
+				view["template"] = map[string]any{"metadata": map[string]any{"labels": labels}}
+			}
+			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": view}
+		case kind == "PrometheusRule":
+			// Only the alerts' names and expressions (CG010).
+			var groups []any
+			for _, g := range fieldList(o, "spec", "groups") {
+				var alerts []any
+				for _, r := range fieldList(g, "rules") {
+					if a, _ := field(r, "alert").(string); a != "" {
+						alerts = append(alerts, map[string]any{"alert": a, "expr": field(r, "expr")})
+					}
+				}
+				groups = append(groups, map[string]any{"rules": alerts})
+			}
+			m, _ := o["metadata"].(map[string]any)
+			meta["labels"] = m["labels"]
+			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": map[string]any{"groups": groups}}
 		}
 		out = append(out, o)
 	}
 	return out
+}
+
+func fieldList(v any, path ...string) []any {
+	l, _ := field(v, path...).([]any)
+	return l
 }
 
 // lintObject is one object and where it came from.
