@@ -239,9 +239,12 @@ func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
 		r.keepForLint(objs)
 		return objs, nil, err
 	}
-	objs, reports, err := r.renderStream(in)
-	r.keepForLint(objs)
-	return objs, reports, err
+	out, err := r.renderStream(in, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.keepForLint(out.objects)
+	return out.objects, out.reports, nil
 }
 
 func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
@@ -292,11 +295,7 @@ func (r *Renderer) RenderYAML(in Input) ([]byte, []Report, error) {
 		y, err := encodeYAML(objs)
 		return y, reports, err
 	}
-	st, err := r.parse(in)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := r.renderParsed(st, false, false, true)
+	out, err := r.renderStream(in, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -304,16 +303,14 @@ func (r *Renderer) RenderYAML(in Input) ([]byte, []Report, error) {
 	return out.yaml, out.reports, nil
 }
 
-func (r *Renderer) renderStream(in Input) ([]Object, []Report, error) {
+// renderStream renders a manifest stream, to objects or with yamlOut to
+// YAML.
+func (r *Renderer) renderStream(in Input, yamlOut bool) (*rendered, error) {
 	st, err := r.parse(in)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	out, err := r.renderParsed(st, false, false, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out.objects, out.reports, nil
+	return r.renderParsed(st, false, false, yamlOut)
 }
 
 // stream is a parsed manifest input and the workloads selected in it.
