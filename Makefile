@@ -4,7 +4,7 @@
 GO ?= go
 export GOTOOLCHAIN ?= local
 
-.PHONY: example test deps tools kubetools e2e vendor golden fmt lint build ratio-table race fuzz bench
+.PHONY: example test deps tools kubetools etcd kwok e2e vendor golden fmt lint build ratio-table race fuzz bench
 
 # Each fuzz target runs this long in `make test`; longer by hand:
 # make fuzz FUZZTIME=5m
@@ -17,7 +17,7 @@ example:
 test: deps tools kubetools vendor lint
 	$(GO) test ./...
 	$(MAKE) race fuzz
-	$(GO) test -tags e2e -count=1 -run TestAPIServer -v .
+	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
 # Parallel renders (gen's jobs, concurrent CLI runs) under the race detector, and the library's own workers.
 race:
@@ -38,16 +38,28 @@ deps:
 tools:
 	cd hack/tools && $(GO) build -o ../../bin/ helm.sh/helm/v3/cmd/helm sigs.k8s.io/kustomize/kustomize/v5
 
-# kube-apiserver for the e2e test, pinned in hack/kubetools (k8s.io/kubernetes
-# with its staging modules replaced by their published versions) and built
-# from the Go module proxy; Go's build cache makes later builds quick.
+# The control plane of the e2e tests, built from the Go module proxy into bin/;
+# Go's build cache makes later builds quick. kube-apiserver,
+# kube-controller-manager and kube-scheduler are pinned in hack/kubetools
+# (k8s.io/kubernetes with its staging modules replaced by their published
+# versions), etcd 3.6 in hack/etcd, kwok (simulated nodes and pods) in hack/kwok.
 KUBE_VERSION = v1.36.3
-kubetools:
-	cd hack/kubetools && $(GO) build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION)" -o ../../bin/ k8s.io/kubernetes/cmd/kube-apiserver
+kubetools: etcd kwok
+	cd hack/kubetools && $(GO) build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION)" -o ../../bin/ \
+	  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 
-# Every golden output against a real kube-apiserver (etcd from Debian).
+etcd:
+	cd hack/etcd && $(GO) build -trimpath -ldflags "-s -w" -o ../../bin/etcd go.etcd.io/etcd/server/v3
+
+kwok:
+	cd hack/kwok && $(GO) build -trimpath -ldflags "-s -w" -o ../../bin/kwok sigs.k8s.io/kwok/cmd/kwok
+
+# Every golden output against a real kube-apiserver (etcd from Debian), and
+# the canary's share of a Service's ready endpoints on a whole control plane
+# (etcd 3.6, controller manager, scheduler, kwok's fake node and pods).
+E2E_TESTS = TestAPIServer|TestTrafficShare
 e2e: deps kubetools tools vendor
-	$(GO) test -tags e2e -count=1 -run TestAPIServer -v .
+	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
 # The examples consume the library through jsonnet-bundler, as a user would.
 vendor:

@@ -46,6 +46,7 @@ type apiServer struct {
 	url    string
 	token  string
 	client *http.Client
+	dir    string // logs, sa.key (the service-account key pair), certs/ (the serving cert)
 }
 
 func freePort(t *testing.T) int {
@@ -85,21 +86,22 @@ func startProcess(t *testing.T, logFile string, name string, args ...string) {
 	})
 }
 
-// startControlPlane starts etcd (Debian's etcd-server) and the
-// kube-apiserver built by `make e2e` on loopback ports only.
-func startControlPlane(t *testing.T) *apiServer {
+// startControlPlane starts etcd and the kube-apiserver built by `make e2e`
+// on loopback ports only. etcd is a command on PATH (Debian's etcd-server,
+// from `make deps`) or a path (bin/etcd, from `make kubetools`).
+func startControlPlane(t *testing.T, etcd string) *apiServer {
 	t.Helper()
 	apiserverBin, _ := filepath.Abs("bin/kube-apiserver")
 	if _, err := os.Stat(apiserverBin); err != nil {
 		t.Fatalf("bin/kube-apiserver is missing: run `make e2e`: %v", err)
 	}
-	if _, err := exec.LookPath("etcd"); err != nil {
-		t.Fatalf("etcd is missing: run `make deps`: %v", err)
+	if _, err := exec.LookPath(etcd); err != nil {
+		t.Fatalf("%s is missing: run `make e2e`: %v", etcd, err)
 	}
 	dir := t.TempDir()
 	etcdPort, peerPort, apiPort := freePort(t), freePort(t), freePort(t)
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPort)
-	startProcess(t, filepath.Join(dir, "etcd.log"), "etcd", "--data-dir", filepath.Join(dir, "etcd"),
+	startProcess(t, filepath.Join(dir, "etcd.log"), etcd, "--data-dir", filepath.Join(dir, "etcd"),
 		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
 		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort), "--initial-advertise-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
 		"--initial-cluster", fmt.Sprintf("default=http://127.0.0.1:%d", peerPort))
@@ -120,7 +122,7 @@ func startControlPlane(t *testing.T) *apiServer {
 		"--service-account-issuer", "https://kubernetes.default.svc", "--token-auth-file", tokenFile,
 		"--authorization-mode", "RBAC", "--service-cluster-ip-range", "10.96.0.0/16")
 
-	s := &apiServer{url: fmt.Sprintf("https://127.0.0.1:%d", apiPort), token: token, client: &http.Client{
+	s := &apiServer{url: fmt.Sprintf("https://127.0.0.1:%d", apiPort), token: token, dir: dir, client: &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, // self-signed, loopback only
 	}}
@@ -244,7 +246,7 @@ func (s *apiServer) namespace(t *testing.T, name string) {
 // validation, dry run, then create, then read back); broken variants are
 // rejected with the API server's message.
 func TestAPIServerAcceptsGoldens(t *testing.T) {
-	s := startControlPlane(t)
+	s := startControlPlane(t, "etcd")
 	installCRDs(t, s)
 
 	golden := goldenObjects(t)
