@@ -422,3 +422,34 @@ func TestLintCodesInReadme(t *testing.T) {
 		}
 	}
 }
+
+// render --pdb-* refuses a second PDB over the pods however the input's
+// PDB selects them: matchExpressions count, as they do for lint (CG003).
+func TestRenderPDBRefusesSecondByExpressions(t *testing.T) {
+	web, err := os.ReadFile("examples/deployment/web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdb := `---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web-by-expression
+  namespace: shop
+spec:
+  minAvailable: 1
+  selector:
+    matchExpressions:
+    - key: app.kubernetes.io/name
+      operator: In
+      values: [web, api]
+`
+	r, err := NewRenderer(Options{PDBMinAvailable: "1"}, JsonnetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = r.Render(Input{Name: "in.yaml", Data: append(web, pdb...)})
+	if err == nil || !strings.Contains(err.Error(), "already has PodDisruptionBudget shop/web-by-expression") {
+		t.Fatalf("want the second PDB refused, got %v", err)
+	}
+}

@@ -684,26 +684,18 @@ func existingHPA(ms []manifest, w Object) Object {
 	return nil
 }
 
-// existingPDB finds a policy/v1 PodDisruptionBudget in the stream whose
-// matchLabels select the workload's pods.
+// existingPDB finds a PodDisruptionBudget in the stream whose selector
+// (matchLabels and matchExpressions, as lint reads them) picks the
+// workload's pods.
 func existingPDB(ms []manifest, w Object) Object {
 	_, ns, _ := objectName(w)
-	spec, _ := w["spec"].(map[string]any)
-	podLabels := map[string]any{}
-	if t, ok := spec["template"].(map[string]any); ok {
-		if m, ok := t["metadata"].(map[string]any); ok {
-			podLabels, _ = m["labels"].(map[string]any)
-		}
-	}
+	pods := stringLabels(field(w, "spec", "template", "metadata", "labels"))
 	for _, m := range ms {
 		k, pns, _ := objectName(m.obj)
 		if k != "PodDisruptionBudget" || pns != ns {
 			continue
 		}
-		s, _ := m.obj["spec"].(map[string]any)
-		sel, _ := s["selector"].(map[string]any)
-		ml, _ := sel["matchLabels"].(map[string]any)
-		if len(ml) > 0 && subset(ml, podLabels) {
+		if sel := parseSelector(field(m.obj, "spec", "selector")); sel != nil && !sel.empty() && sel.matches(pods) {
 			return m.obj
 		}
 	}
