@@ -62,9 +62,8 @@ local layout(groups) =
   [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)];
 
 {
-  // ctx: kind, name, canaryName, namespace, job, trackLabel, trackValue,
-  // replicas { stable, canary } (numbers, or template placeholders), title,
-  // metrics (see defaults.libsonnet).
+  // ctx: as queries.libsonnet's, plus replicas { stable, canary } (numbers,
+  // or template placeholders) and title.
   new(ctx)::
     local q = (import 'queries.libsonnet')(ctx { namespace: '$namespace' }, '$__rate_interval');
     local m = ctx.metrics;

@@ -451,36 +451,30 @@ local podIndexLabel = 'apps.kubernetes.io/pod-index';
 
     // ---- dashboard ------------------------------------------------------
     local dashOn = c.dashboard != false;
-    local model = dashboards.new({
+    // What the PromQL of both the dashboard and the rules is built from
+    // (queries.libsonnet), so that they never select pods differently.
+    local queryCtx = {
       kind: kind,
       name: name,
       canaryName: canaryName,
       namespace: if ns != null then ns else 'default',
       job: util.get(service.metadata, 'name', serviceName),
       trackLabel: util.promLabel(if partition then podIndexLabel else c.track.key),
-      partition: if partition then { first: ratio.stable, total: ratio.total } else null,
       trackValue: c.track.value,
+      partition: if partition then { first: ratio.stable, total: ratio.total } else null,
+      metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
+    };
+    local model = dashboards.new(queryCtx {
       replicas: {
         stable: if stableReplicasParam then param('REPLICAS') else ratio.stable,
         canary: if tp then param('CANARY_REPLICAS') else ratio.canary,
       },
       title: if dashOn && c.dashboard.title != null then c.dashboard.title else name + ' canary',
-      metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
     });
     // ---- PrometheusRule and mixin ---------------------------------------
     local ruleOn = c.prometheusRule != false;
     local ruleOpts = if ruleOn then c.prometheusRule else defaults.prometheusRule;
-    local rules = (import 'rules.libsonnet')({
-      kind: kind,
-      name: name,
-      canaryName: canaryName,
-      namespace: if ns != null then ns else 'default',
-      job: util.get(service.metadata, 'name', serviceName),
-      trackLabel: util.promLabel(if partition then podIndexLabel else c.track.key),
-      partition: if partition then { first: ratio.stable, total: ratio.total } else null,
-      trackValue: c.track.value,
-      metrics: if dashOn then c.dashboard.metrics else defaults.dashboard.metrics,
-    }, ruleOpts);
+    local rules = (import 'rules.libsonnet')(queryCtx, ruleOpts);
     local prometheusRule = {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',

@@ -24,7 +24,7 @@ function(ctx, range) {
   // Partition mode: one StatefulSet, the canary its ordinals >= first,
   // told apart by the pod-index label ('none' when there is no canary pod:
   // it matches no ordinal).
-  local part = std.objectHas(ctx, 'partition') && ctx.partition != null,
+  local part = ctx.partition != null,
   local ordinals =
     if !part || ctx.partition.first >= ctx.partition.total then 'none'
     else std.join('|', [std.toString(i) for i in std.range(ctx.partition.first, ctx.partition.total - 1)]),

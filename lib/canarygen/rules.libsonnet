@@ -10,7 +10,7 @@
 //   canarygen:canary_traffic_share:rate5m canary requests / all requests
 local util = import 'util.libsonnet';
 
-// ctx: as queries.libsonnet's, plus replicasNote; opts: the prometheusRule
+// ctx: as queries.libsonnet's; opts: the prometheusRule
 // option of defaults.libsonnet.
 function(ctx, opts) {
   local q = (import 'queries.libsonnet')(ctx, '5m'),
