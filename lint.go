@@ -80,9 +80,9 @@ func (o LintOptions) Validate() error {
 func (o LintOptions) settings() (lintSettings, error) {
 	s := lintSettings{trackKey: "track", trackValue: "canary", suffix: "-canary", tolerance: 1}
 	if o.TrackLabel != "" {
-		k, v, ok := strings.Cut(o.TrackLabel, "=")
-		if !ok || k == "" || v == "" {
-			return s, &Error{Msg: fmt.Sprintf("--track-label %q: want KEY=VALUE, such as track=canary", o.TrackLabel)}
+		k, v, err := splitTrackLabel(o.TrackLabel)
+		if err != nil {
+			return s, err
 		}
 		s.trackKey, s.trackValue = k, v
 	}

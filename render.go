@@ -101,9 +101,9 @@ func (o Options) params() (map[string]any, error) {
 		p["canary"] = canary
 	}
 	if o.TrackLabel != "" {
-		k, v, ok := strings.Cut(o.TrackLabel, "=")
-		if !ok || k == "" || v == "" {
-			return nil, &Error{Msg: fmt.Sprintf("--track-label %q: want KEY=VALUE, such as track=canary", o.TrackLabel)}
+		k, v, err := splitTrackLabel(o.TrackLabel)
+		if err != nil {
+			return nil, err
 		}
 		p["track"] = map[string]any{"key": k, "value": v}
 	}
@@ -148,6 +148,15 @@ func (o Options) params() (map[string]any, error) {
 		p["prometheusRule"] = false
 	}
 	return p, nil
+}
+
+// splitTrackLabel reads --track-label KEY=VALUE (render's and lint's).
+func splitTrackLabel(s string) (key, value string, err error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" || v == "" {
+		return "", "", &Error{Msg: fmt.Sprintf("--track-label %q: want KEY=VALUE, such as track=canary", s)}
+	}
+	return k, v, nil
 }
 
 // intOrString reads a Kubernetes IntOrString flag: "2" is 2, "25%" stays a
