@@ -286,8 +286,8 @@ func decodeObjects(file, out string) ([]Object, error) {
 
 // renderSnippet is the one call from Go into the library for manifest
 // inputs: the workload and the options arrive as JSON strings.
-const renderSnippet = `function(workload, params)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params));
+const renderSnippet = `function(workload, params, objects)
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
   { objects: set, ratio: set.ratio, parameters: set.parameters }
 `
 
@@ -372,7 +372,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		idx      int    // in st.ms
 		workload string // JSON
 		params   string // JSON
-		reused   bool   // the stream's own Service fronts the workload
+		context  string // JSON: the stream's objects the library looks at
 
 		evalErr    error // from the library
 		err        error // decoding or encoding
@@ -400,29 +400,6 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			}
 		}
 		params := maps.Clone(base)
-		if params["pdb"] != nil {
-			if pdb := existingPDB(st.ms, m.obj); pdb != nil {
-				_, pns, pname := objectName(pdb)
-				return nil, &Error{File: st.name, Line: m.line,
-					Msg:  fmt.Sprintf("%s: pdb: the input already has PodDisruptionBudget %s/%s over these pods; with a second one, evictions of these pods fail", describe(m.obj), pns, pname),
-					Hint: "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours"}
-			}
-		}
-		if params["hpa"] == true {
-			hpa := existingHPA(st.ms, m.obj)
-			if hpa == nil {
-				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": --canary-hpa: no autoscaling/v2 HorizontalPodAutoscaler in the input targets it",
-					Hint: "put the stable's HPA in the same input (e.g. `kubectl get deploy,hpa -o yaml`), or drop --canary-hpa"}
-			}
-			params["hpa"] = hpa
-		}
-		var svc Object
-		if params["service"] != false { // the workload's own options decide, whatever set them
-			svc = existingService(st.ms, m.obj)
-		}
-		if svc != nil {
-			params["service"] = svc
-		}
 		if templateParams {
 			params["templateParameters"] = true
 			if prefixed {
@@ -438,7 +415,11 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		if err != nil {
 			return nil, err
 		}
-		calls = append(calls, &call{idx: i, workload: string(wj), params: string(pj), reused: svc != nil})
+		cj, err := json.Marshal(contextObjects(st.ms, m.obj))
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, &call{idx: i, workload: string(wj), params: string(pj), context: string(cj)})
 	}
 
 	// Each call: evaluate, decode, and with yamlOut encode, so that a big
@@ -449,6 +430,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		vm.TLAReset()
 		vm.TLAVar("workload", c.workload)
 		vm.TLAVar("params", c.params)
+		vm.TLAVar("objects", c.context)
 		res, err := evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
 		if err != nil {
 			if _, timedOut := err.(errTimeout); timedOut {
@@ -466,19 +448,8 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			c.err = fmt.Errorf("decode library output: %w", err)
 			return
 		}
-		if c.reused {
-			delete(set.Objects, "service") // already in the stream, where the user put it
-		}
 		c.ratio, c.parameters = set.Ratio, set.Parameters
-		if c.objects, c.err = decodeSet(st.name, set.Objects); c.err != nil || !yamlOut {
-			return
-		}
-		c.yaml, c.err = encodeYAML(c.objects)
-		if r.lint == nil {
-			c.objects = nil
-		} else {
-			c.objects = lintViews(c.objects) // what LintFindings needs: no dashboards
-		}
+		c.objects, c.err = decodeSet(st.name, set.Objects)
 	}
 	workers := min(r.workers(), len(calls))
 	if workers == 1 {
@@ -505,12 +476,41 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		wg.Wait()
 	}
 
-	out := &rendered{}
-	ci := 0
+	// Placement: a member with the identity of an input object takes its
+	// place; the others go where the workload was.
+	placeOf := map[string]int{}
 	for i, m := range st.ms {
-		if ci == len(calls) || calls[ci].idx != i {
+		if _, ok := placeOf[identity(m.obj)]; !ok {
+			placeOf[identity(m.obj)] = i
+		}
+	}
+	slot := map[int][]int{} // input index -> member indices of the call at that index
+	replacement := map[int][2]int{}
+	callAt := map[int]*call{}
+	for ci, c := range calls {
+		callAt[c.idx] = c
+		if c.evalErr != nil || c.err != nil {
+			continue
+		}
+		for k, o := range c.objects {
+			j, ok := placeOf[identity(o)]
+			if !ok || j == c.idx {
+				slot[c.idx] = append(slot[c.idx], k)
+			} else if _, taken := replacement[j]; !taken {
+				replacement[j] = [2]int{ci, k}
+			}
+		}
+	}
+	out := &rendered{}
+	for i, m := range st.ms {
+		c := callAt[i]
+		if c == nil {
+			o := m.obj
+			if rep, ok := replacement[i]; ok {
+				o = calls[rep[0]].objects[rep[1]]
+			}
 			if yamlOut {
-				y, err := encodeYAML([]Object{m.obj})
+				y, err := encodeYAML([]Object{o})
 				if err != nil {
 					return nil, err
 				}
@@ -519,11 +519,9 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 					continue
 				}
 			}
-			out.objects = append(out.objects, m.obj)
+			out.objects = append(out.objects, o)
 			continue
 		}
-		c := calls[ci]
-		ci++
 		if c.evalErr != nil {
 			e := evalError(st.name, c.evalErr)
 			e.Line, e.Trace = m.line, nil
@@ -532,12 +530,45 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		if c.err != nil {
 			return nil, c.err
 		}
-		out.objects = append(out.objects, c.objects...)
-		out.yaml = append(out.yaml, c.yaml...)
+		for _, k := range slot[i] {
+			if yamlOut {
+				y, err := encodeYAML([]Object{c.objects[k]})
+				if err != nil {
+					return nil, err
+				}
+				out.yaml = append(out.yaml, y...)
+			}
+			out.objects = append(out.objects, c.objects[k])
+		}
 		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: c.ratio})
 		out.parameters = append(out.parameters, c.parameters...)
 	}
 	return out, nil
+}
+
+// identity is an object's group, kind, namespace and name.
+func identity(o Object) string {
+	kind, ns, name := objectName(o)
+	api, _ := o["apiVersion"].(string)
+	group, _, ok := strings.Cut(api, "/")
+	if !ok {
+		group = ""
+	}
+	return group + "/" + kind + "/" + ns + "/" + name
+}
+
+// contextObjects are the objects of the stream the library looks at for a
+// workload: those of the kinds it reads, in the workload's namespace.
+func contextObjects(ms []manifest, w Object) []Object {
+	_, ns, _ := objectName(w)
+	out := []Object{}
+	for _, m := range ms {
+		kind, mns, _ := objectName(m.obj)
+		if mns == ns && (kind == "Service" || kind == "HorizontalPodAutoscaler" || kind == "PodDisruptionBudget") {
+			out = append(out, m.obj)
+		}
+	}
+	return out
 }
 
 // libVM is worker w's VM for library calls, made on first use.
@@ -636,86 +667,4 @@ func (r *Renderer) selectWorkloads(file string, ms []manifest) ([]bool, error) {
 		}
 	}
 	return selected, nil
-}
-
-// existingService finds the Service in the stream that already fronts the
-// workload, so the canary reuses it instead of getting a second one: for a
-// StatefulSet its governing Service (spec.serviceName), else one whose
-// selector picks the workload's pods. The library checks it.
-func existingService(ms []manifest, w Object) Object {
-	kind, ns, name := objectName(w)
-	spec, _ := w["spec"].(map[string]any)
-	want := name
-	if kind == "StatefulSet" {
-		if sn, _ := spec["serviceName"].(string); sn != "" {
-			want = sn
-		}
-	}
-	podLabels := map[string]any{}
-	if t, ok := spec["template"].(map[string]any); ok {
-		if m, ok := t["metadata"].(map[string]any); ok {
-			podLabels, _ = m["labels"].(map[string]any)
-		}
-	}
-	var bySelector Object
-	for _, m := range ms {
-		k, sns, sname := objectName(m.obj)
-		if k != "Service" || sns != ns {
-			continue
-		}
-		if sname == want {
-			return m.obj
-		}
-		s, _ := m.obj["spec"].(map[string]any)
-		sel, _ := s["selector"].(map[string]any)
-		if bySelector == nil && len(sel) > 0 && subset(sel, podLabels) {
-			bySelector = m.obj
-		}
-	}
-	return bySelector
-}
-
-// existingHPA finds the HorizontalPodAutoscaler in the stream that scales
-// the workload.
-func existingHPA(ms []manifest, w Object) Object {
-	kind, ns, name := objectName(w)
-	for _, m := range ms {
-		k, hns, _ := objectName(m.obj)
-		if k != "HorizontalPodAutoscaler" || hns != ns || m.obj["apiVersion"] != "autoscaling/v2" {
-			continue
-		}
-		s, _ := m.obj["spec"].(map[string]any)
-		ref, _ := s["scaleTargetRef"].(map[string]any)
-		if ref["kind"] == kind && ref["name"] == name {
-			return m.obj
-		}
-	}
-	return nil
-}
-
-// existingPDB finds a PodDisruptionBudget in the stream whose selector
-// (matchLabels and matchExpressions, as lint reads them) picks the
-// workload's pods.
-func existingPDB(ms []manifest, w Object) Object {
-	_, ns, _ := objectName(w)
-	pods := stringLabels(field(w, "spec", "template", "metadata", "labels"))
-	for _, m := range ms {
-		k, pns, _ := objectName(m.obj)
-		if k != "PodDisruptionBudget" || pns != ns {
-			continue
-		}
-		if sel := parseSelector(field(m.obj, "spec", "selector")); sel != nil && !sel.empty() && sel.matches(pods) {
-			return m.obj
-		}
-	}
-	return nil
-}
-
-func subset(sel, labels map[string]any) bool {
-	for k, v := range sel {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -61,10 +61,12 @@ local layout(groups) =
   ]);
   [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)];
 
+local util = import 'util.libsonnet';
+
 {
-  // ctx: as queries.libsonnet's, plus replicas { stable, canary } (numbers,
-  // or template placeholders) and title.
-  new(ctx)::
+  // The dashboard model. ctx: as queries.libsonnet's, plus replicas
+  // { stable, canary } (numbers, or template placeholders) and title.
+  model(ctx)::
     local q = (import 'queries.libsonnet')(ctx { namespace: '$namespace' }, '$__rate_interval');
     local m = ctx.metrics;
     local perTrack(f) = [[f(t), t] for t in ['stable', 'canary']];
@@ -175,4 +177,31 @@ local layout(groups) =
       },
       panels: layout(groups),
     },
+
+  // The set's dashboard: the model (hidden: set.grafanaDashboard) and its
+  // ConfigMap for the Grafana sidecar. m: model.libsonnet's facts.
+  component(m):: {
+    local set = self,
+    local c = m.config,
+    local on = c.dashboard != false,
+
+    grafanaDashboard:: $.model(set.queryContext {
+      replicas: {
+        stable: if m.stableReplicasParam then m.param('REPLICAS') else m.ratio.stable,
+        canary: if m.templateParameters then m.param('CANARY_REPLICAS') else m.ratio.canary,
+      },
+      title: if on && c.dashboard.title != null then c.dashboard.title else m.name + ' canary',
+    }),
+
+    [if m.config.dashboard != false then 'dashboard']: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: util.metadata(
+        m.canaryName + '-dashboard',
+        if c.dashboard.namespace != null then c.dashboard.namespace else m.namespace,
+        { grafana_dashboard: '1' } + c.dashboard.labels,
+      ),
+      data: { [m.canaryName + '.json']: std.manifestJsonEx(set.grafanaDashboard, '  ') },
+    },
+  },
 }

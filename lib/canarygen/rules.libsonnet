@@ -8,11 +8,12 @@
 //   canarygen:request_error_ratio:rate5m  errors / requests
 //   canarygen:request_duration_seconds:p99_5m
 //   canarygen:canary_traffic_share:rate5m canary requests / all requests
+local defaults = import 'defaults.libsonnet';
 local util = import 'util.libsonnet';
 
 // ctx: as queries.libsonnet's; opts: the prometheusRule
 // option of defaults.libsonnet.
-function(ctx, opts) {
+local groups(ctx, opts) = {
   local q = (import 'queries.libsonnet')(ctx, '5m'),
   local n = util.num,
   local labels(t) = { namespace: ctx.namespace, job: ctx.job } + (if t == null then {} else { track: t }),
@@ -76,5 +77,26 @@ function(ctx, opts) {
               'The canary ' + what + ' has fewer ready replicas than it asks for.',
               'Some canary pods are not ready, so the canary takes less traffic than rendered, or none.'),
       ],
+  },
+};
+
+{
+  groups:: groups,
+
+  // The set's PrometheusRule: the groups (hidden: set.rules) and the object.
+  // m: model.libsonnet's facts.
+  component(m):: {
+    local set = self,
+    local on = m.config.prometheusRule != false,
+    local opts = if on then m.config.prometheusRule else defaults.prometheusRule,
+
+    rules:: groups(set.queryContext, opts),
+
+    [if m.config.prometheusRule != false then 'prometheusRule']: {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: util.metadata(m.canaryName, m.namespace, m.serviceLabels + opts.labels),
+      spec: { groups: [set.rules.recording, set.rules.alerts] },
+    },
   },
 }

@@ -50,6 +50,85 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
 
   get(o, k, default=null):: if std.isObject(o) && std.objectHas(o, k) then o[k] else default,
 
+  // Nested get: path(w, ['spec', 'template', 'metadata', 'labels'], {}).
+  // The default when a step is missing or not an object.
+  path(o, keys, default=null)::
+    if std.length(keys) == 0 then o
+    else if std.isObject(o) && std.objectHas(o, keys[0]) then $.path(o[keys[0]], keys[1:], default)
+    else default,
+
+  // An object's metadata fields, null-safe.
+  nameOf(o):: $.path(o, ['metadata', 'name']),
+  namespaceOf(o):: $.path(o, ['metadata', 'namespace']),
+
+  // The namespace field, only when there is one: metadata { name: n } + util.optionalNamespace(ns).
+  optionalNamespace(ns):: if ns == null then {} else { namespace: ns },
+
+  // Metadata of an object canarygen makes.
+  metadata(name, ns, labels=null):: { name: name } + (if labels == null then {} else { labels: labels }) + $.optionalNamespace(ns),
+
+  // "Kind ns/name", as messages name objects (and the CLI does).
+  describe(o)::
+    local kind = $.get(o, 'kind');
+    local ns = $.namespaceOf(o);
+    local name = $.nameOf(o);
+    (if std.isString(kind) then kind else 'object') + ' '
+    + (if std.isString(ns) && ns != '' then ns + '/' else '') + (if std.isString(name) then name else '<unnamed>'),
+
+  // The API group of an apiVersion: 'apps/v1' -> 'apps', 'v1' -> ''.
+  group(apiVersion)::
+    if !std.isString(apiVersion) then ''
+    else local parts = std.split(apiVersion, '/'); if std.length(parts) == 2 then parts[0] else '',
+
+  // An object's identity: group, kind, namespace and name. No output holds
+  // two objects of one identity.
+  identity(o)::
+    local str(v) = if std.isString(v) then v else '';
+    $.group($.get(o, 'apiVersion')) + '/' + str($.get(o, 'kind')) + '/' + str($.namespaceOf(o)) + '/' + str($.nameOf(o)),
+
+  // Same namespace, a missing one counting as ''.
+  sameNamespace(a, b):: (if std.isString(a) then a else '') == (if std.isString(b) then b else ''),
+
+  // A label selector ({ matchLabels, matchExpressions }) against a map of
+  // labels, as Kubernetes reads it. A null selector selects nothing; an empty
+  // one selects everything.
+  selectorMatches(sel, labels)::
+    if !std.isObject(sel) then false
+    else
+      local ml = $.get(sel, 'matchLabels', {});
+      local exprs = $.get(sel, 'matchExpressions', []);
+      local l = if std.isObject(labels) then labels else {};
+      local has(k) = std.objectHas(l, k) && std.isString(l[k]);
+      local req(e) =
+        local k = $.get(e, 'key');
+        local op = $.get(e, 'operator');
+        local vs = $.get(e, 'values', []);
+        local vals = if std.isArray(vs) then vs else [];
+        if op == 'In' then has(k) && std.member(vals, l[k])
+        else if op == 'NotIn' then !has(k) || !std.member(vals, l[k])
+        else if op == 'Exists' then has(k)
+        else if op == 'DoesNotExist' then !has(k)
+        else false;
+      (!std.isObject(ml) || std.length([k for k in std.objectFields(ml) if !has(k) || l[k] != ml[k]]) == 0)
+      && (!std.isArray(exprs) || std.length([e for e in exprs if !req(e)]) == 0),
+
+  // Whether a selector says nothing (matchLabels and matchExpressions empty).
+  selectorEmpty(sel):: std.length($.get(sel, 'matchLabels', {})) == 0 && std.length($.get(sel, 'matchExpressions', [])) == 0,
+
+  // A non-negative integer as a fixed-width string that sorts like the
+  // number (std.format is slow in go-jsonnet).
+  pad(i):: std.substr(std.toString(1000000000 + i), 1, 9),
+
+  // pairs: [[key, value], ...] with string keys; the object mapping each key
+  // to its first value, in O(n log n).
+  firstByKey(pairs)::
+    local n = std.length(pairs);
+    local order = std.sort(std.range(0, n - 1), function(i) pairs[i][0] + '\u0000' + $.pad(i));
+    { [pairs[order[j]][0]]: pairs[order[j]][1] for j in std.range(0, n - 1) if j == 0 || pairs[order[j]][0] != pairs[order[j - 1]][0] },
+
+  // sel (a map of labels) is contained in labels.
+  subset(sel, labels):: std.isObject(sel) && std.length([k for k in std.objectFields(sel) if $.get(labels, k) != sel[k]]) == 0,
+
   anyOf(arr):: std.length(std.filter(function(x) x, arr)) > 0,
 
   // Object without the given keys (std.objectRemoveKey is not in jsonnet 0.18).

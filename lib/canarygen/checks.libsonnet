@@ -1,0 +1,210 @@
+// Everything canarygen.new refuses, in the order a user fixes things: the
+// options, the workload, the options against the workload, what the input
+// already has, then the Service and ServiceMonitor as the set holds them
+// (late-bound, so an override of set.service is checked too). Each check is
+// true or fails with util.fail's message; the set asserts them all.
+local defaults = import 'defaults.libsonnet';
+local util = import 'util.libsonnet';
+
+// Settings whose sub-keys are checked against defaults; the others
+// (labels, endpoint, env...) are free-form.
+local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics'];
+
+// StatefulSet pods carry controller-revision-hash: <name>-<hash of up to 10
+// characters>, a label value of at most 63 characters.
+local maxStatefulSetName = 52;
+
+local options(m) =
+  local params = m.params;
+  local unknownParams = if std.isObject(params) then util.unknownKeys(defaults, params, checkedKeys) else [];
+  [
+    if !std.isObject(params) then util.fail(m.where, '', 'options must be an object, got ' + util.show(params)) else true,
+    if std.length(unknownParams) > 0 then
+      local path = std.split(unknownParams[0], '.');
+      local parent = std.foldl(function(o, k) o[k], path[0:std.length(path) - 1], defaults);
+      local prefix = std.join('', [k + '.' for k in path[0:std.length(path) - 1]]);
+      m.fail(unknownParams[0],
+             'unknown option',
+             'known options here: ' + std.join(', ', [prefix + k for k in std.objectFields(parent)]) + ' (see canarygen/defaults.libsonnet)')
+    else true,
+  ];
+
+local workload(m) =
+  local c = m.config;
+  local w = m.workload;
+  [
+    if !std.isObject(w) then util.fail('', 'workload', 'must be a StatefulSet or Deployment object, got ' + util.show(std.type(w))) else true,
+    if m.kind != 'StatefulSet' && m.kind != 'Deployment' then
+      m.fail('kind', 'must be StatefulSet or Deployment, got ' + util.show(m.kind), 'canarygen makes canaries of apps/v1 StatefulSets and Deployments')
+    else true,
+    if util.get(w, 'apiVersion') != 'apps/v1' then m.fail('apiVersion', 'must be apps/v1, got ' + util.show(util.get(w, 'apiVersion'))) else true,
+    if !std.isString(m.name) || m.name == '' then m.fail('metadata.name', 'is missing') else true,
+    if !std.isObject(m.selector) || std.length(m.selector) == 0 then
+      m.fail('spec.selector.matchLabels', 'is missing or empty', 'the Service selects both tracks by these labels; give the workload a matchLabels selector')
+    else true,
+    if !std.isObject(m.podLabels) then m.fail('spec.template.metadata.labels', 'is missing') else true,
+    local missing = [k for k in std.objectFields(m.selector) if util.get(m.podLabels, k) != m.selector[k]];
+    if std.length(missing) > 0 then
+      m.fail('spec.template.metadata.labels',
+             'does not carry the selector label ' + util.show(missing[0]) + '=' + util.show(m.selector[missing[0]]),
+             'the selector must match the pod labels; Kubernetes rejects this workload as it is')
+    else true,
+    if !std.isArray(m.containers) || std.length(m.containers) == 0 then m.fail('spec.template.spec.containers', 'is missing or empty') else true,
+    if !util.isLabelKey(c.track.key) then m.fail('track.key', util.show(c.track.key) + ' is not a valid label key') else true,
+    if !util.isLabelValue(c.track.value) || c.track.value == '' then m.fail('track.value', util.show(c.track.value) + ' is not a valid, non-empty label value') else true,
+    if util.get(m.podLabels, c.track.key) == c.track.value then
+      m.fail('spec.template.metadata.labels',
+             'the stable pods already carry ' + c.track.key + '=' + c.track.value,
+             'the track label marks canary pods only; render from the stable workload')
+    else true,
+    if !std.isString(c.canary.suffix) || c.canary.suffix == '' then m.fail('canary.suffix', 'must be a non-empty string') else true,
+    if !util.isDNSSubdomain(m.canaryName) then
+      m.fail('metadata.name', 'the canary name ' + util.show(m.canaryName) + ' is not a valid Kubernetes name (lowercase letters, digits, "-" and ".", at most 253 characters)')
+    else true,
+    if m.isStatefulSet && std.length(m.canaryName) > maxStatefulSetName then
+      m.fail('metadata.name',
+             'the canary name ' + util.show(m.canaryName) + ' has ' + std.length(m.canaryName) + ' characters; a StatefulSet name may have at most ' + maxStatefulSetName,
+             'its pods get the label controller-revision-hash=<name>-<hash>, at most 63 characters: use a shorter canary.suffix (--suffix)')
+    else true,
+    if !std.isArray(m.targets) || std.length([t for t in m.targets if !std.isString(t)]) > 0 then
+      m.fail('canary.container', 'must be a container name or a list of names, got ' + util.show(c.canary.container))
+    else true,
+    local unknownTargets = [t for t in m.targets if !std.member(m.containerNames, t)];
+    if std.length(unknownTargets) > 0 then
+      m.fail('spec.template.spec.containers',
+             'has no container named ' + util.show(unknownTargets[0]),
+             'containers are: ' + std.join(', ', [util.show(n) for n in m.containerNames]))
+    else true,
+    if !std.isArray(c.canary.args) then m.fail('canary.args', 'must be a list of strings') else true,
+    if !std.isArray(c.canary.env) || std.length([e for e in c.canary.env if !std.isObject(e) || !std.isString(util.get(e, 'name'))]) > 0 then
+      m.fail('canary.env', 'must be a list of objects with a name, such as { name: "LOG_LEVEL", value: "debug" }')
+    else true,
+    if c.canary.image != null && (!std.isString(c.canary.image) || c.canary.image == '') then m.fail('canary.image', 'must be a non-empty image reference') else true,
+    if c.templateParameters != true && c.templateParameters != false
+       && !(std.isObject(c.templateParameters) && std.objectFields(c.templateParameters) == ['prefix'] && std.isString(c.templateParameters.prefix)) then
+      m.fail('templateParameters', 'must be true, false or { prefix: "NAME_" }, got ' + util.show(c.templateParameters))
+    else true,
+    if !std.member(['workloads', 'partition'], c.mode) then
+      m.fail('mode', 'must be "workloads" or "partition", got ' + util.show(c.mode))
+    else true,
+    if m.partition && !m.isStatefulSet then
+      m.fail('mode', 'partition works on StatefulSets only (a Deployment has no ordinals to partition)', 'use the default mode for Deployments')
+    else true,
+    if m.partition && util.path(m.spec, ['updateStrategy', 'type'], 'RollingUpdate') != 'RollingUpdate' then
+      m.fail('spec.updateStrategy.type', 'is ' + util.show(m.spec.updateStrategy.type) + '; partition mode needs RollingUpdate')
+    else true,
+    local conflicts = [o for o in [
+      ['track.stable', c.track.stable != null],
+      ['hpa', c.hpa != null],
+      ['templateParameters', c.templateParameters != false],
+      ['volumeClaimTemplates', c.volumeClaimTemplates != 'inherit'],
+    ] if m.partition && o[1]];
+    if std.length(conflicts) > 0 then
+      m.fail(conflicts[0][0], 'does not apply in partition mode: the canary pods are ordinals of the stable StatefulSet')
+    else true,
+    if !std.member(['inherit', 'delete', 'emptyDir'], c.volumeClaimTemplates) then
+      m.fail('volumeClaimTemplates', 'must be "inherit", "delete" or "emptyDir", got ' + util.show(c.volumeClaimTemplates))
+    else true,
+    if c.track.stable != null && (!util.isLabelValue(c.track.stable) || c.track.stable == '') then
+      m.fail('track.stable', util.show(c.track.stable) + ' is not a valid, non-empty label value')
+    else true,
+    if c.track.stable != null && c.track.stable == c.track.value then
+      m.fail('track.stable', 'must differ from track.value (' + util.show(c.track.value) + ')')
+    else true,
+    if c.track.stable != null && std.objectHas(m.podLabels, c.track.key) && m.podLabels[c.track.key] != c.track.stable then
+      m.fail('spec.template.metadata.labels',
+             'the stable pods carry ' + c.track.key + '=' + util.show(m.podLabels[c.track.key]) + ', not the stable track ' + util.show(c.track.stable))
+    else true,
+  ];
+
+// What the input already has, and the options that depend on it.
+local input(m) =
+  local c = m.config;
+  [
+    if m.inputPDB != null then
+      m.fail('pdb',
+             'the input already has PodDisruptionBudget ' + util.namespaceOf(m.inputPDB) + '/' + util.nameOf(m.inputPDB) + ' over these pods; with a second one, evictions of these pods fail',
+             "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours")
+    else true,
+    local hpa = m.hpa;
+    if hpa != null && !(std.isObject(hpa) && util.get(hpa, 'kind') == 'HorizontalPodAutoscaler'
+                        && util.get(hpa, 'apiVersion') == 'autoscaling/v2') then
+      m.fail('hpa', 'must be null, true or an autoscaling/v2 HorizontalPodAutoscaler object, got ' + util.show(if std.isObject(hpa) then util.get(hpa, 'kind') else hpa))
+    else true,
+    if m.hpa != null && util.path(m.hpa, ['spec', 'scaleTargetRef', 'name']) != m.name then
+      m.fail('hpa', 'HorizontalPodAutoscaler ' + util.show(util.nameOf(m.hpa)) + ' does not target ' + m.where)
+    else true,
+    if m.hpa != null && !util.isInt(util.path(m.hpa, ['spec', 'maxReplicas'])) then
+      m.fail('hpa', 'spec.maxReplicas must be an integer')
+    else true,
+    if c.pdb != null && !(std.isObject(c.pdb) && std.length(std.objectFields(c.pdb)) == 1
+                          && (std.objectHas(c.pdb, 'minAvailable') || std.objectHas(c.pdb, 'maxUnavailable'))) then
+      m.fail('pdb', 'must be null, { minAvailable: N } or { maxUnavailable: N } (N a number or a percentage such as "25%"), got ' + util.show(c.pdb))
+    else true,
+  ];
+
+// How messages name the Service: in the workload's namespace.
+local serviceWhereOf(m, svc) =
+  'Service ' + (if m.namespace != null then m.namespace + '/' else '') + util.path(svc, ['metadata', 'name'], '<unnamed>');
+
+// The Service as the set holds it.
+local service(m, set) =
+  local c = m.config;
+  local existing = m.existingService;
+  local serviceWhere = serviceWhereOf(m, set.serviceObject);
+  [
+    if c.service != true && c.service != false && existing == null then m.fail('service', 'must be true, false or a Service object') else true,
+    if existing != null && util.get(existing, 'kind') != 'Service' then m.fail('service', 'must be a Service object, got kind ' + util.show(util.get(existing, 'kind'))) else true,
+    if existing == null && c.service == true && std.length(m.ports) == 0 && !m.headless then
+      m.fail('spec.template.spec.containers',
+             'declare no ports, so the Service would have none',
+             "declare the containers' ports (containerPort), or bring your own Service")
+    else true,
+    if existing != null then
+      local sel = util.path(existing, ['spec', 'selector'], {});
+      local mismatch = [k for k in std.objectFields(sel) if util.get(m.podLabels, k) != sel[k]];
+      if std.length(sel) == 0 then util.fail(serviceWhere, 'spec.selector', "is empty: it does not select the workload's pods")
+      else if std.objectHas(sel, c.track.key) then
+        util.fail(serviceWhere,
+                  'spec.selector',
+                  'selects on the track label ' + util.show(c.track.key) + ', so it cannot select both tracks',
+                  'remove ' + c.track.key + ' from the Service selector')
+      else if std.length(mismatch) > 0 then
+        util.fail(serviceWhere, 'spec.selector', 'label ' + mismatch[0] + '=' + util.show(sel[mismatch[0]]) + ' does not match the pods of ' + m.where)
+      else true
+    else true,
+  ];
+
+// The ServiceMonitor: a Service to select, by labels, and a port to scrape.
+local serviceMonitor(m, set) =
+  local svc = set.serviceObject;
+  local serviceWhere = serviceWhereOf(m, set.serviceObject);
+  local ports = set.servicePortNames;
+  if m.config.serviceMonitor == false then [] else [
+    if !m.hasService then m.fail('serviceMonitor', 'needs a Service to select', 'keep the Service on, or switch the ServiceMonitor off') else true,
+    if set.metricsPort == null then
+      m.fail('metricsPort',
+             'cannot tell which Service port serves metrics among ' + std.join(', ', [util.show(p) for p in ports]),
+             'name it with metricsPort (CLI: --metrics-port), or name the port "metrics"')
+    else true,
+    if !std.member(ports, set.metricsPort) then
+      m.fail('metricsPort', util.show(set.metricsPort) + ' is not a port of the Service; ports are: ' + std.join(', ', [util.show(p) for p in ports]))
+    else true,
+    if std.length(util.path(svc, ['metadata', 'labels'], {})) == 0 then
+      util.fail(serviceWhere,
+                'metadata.labels',
+                'is empty, and a ServiceMonitor selects Services by their labels',
+                'label the Service (e.g. with its selector labels), or switch the ServiceMonitor off')
+    else true,
+  ];
+
+local ok(list) = std.length([x for x in list if x != true]) == 0;
+
+{
+  // The options, the workload and the input, checked when canarygen.new is
+  // called (so an error's trace shows the call).
+  model(m):: ok(options(m) + workload(m) + input(m)),
+  // The Service and ServiceMonitor as the set holds them, asserted by the
+  // set itself, so that an override of set.service is checked too.
+  set(m, set):: ok(service(m, set) + serviceMonitor(m, set)),
+}

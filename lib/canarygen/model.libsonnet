@@ -1,0 +1,153 @@
+// What canarygen.new knows about one workload before it builds any object:
+// the options in effect, the workload's names, labels and containers, the
+// replica math, the objects it reuses from the input, and the OpenShift
+// template parameters. The components (workloads, service,
+// servicemonitor, scaling, dashboard, rules) build the objects from it;
+// checks.libsonnet validates it.
+//
+// Plain data, computed once: the components refer to each other through
+// the set (late-bound `self`), not through this.
+local context = import 'context.libsonnet';
+local defaults = import 'defaults.libsonnet';
+local ratios = import 'ratio.libsonnet';
+local util = import 'util.libsonnet';
+
+// The ordinal label the StatefulSet controller puts on every pod (Kubernetes
+// >= 1.28); partition mode tells the tracks apart by it.
+local podIndexLabel = 'apps.kubernetes.io/pod-index';
+
+{
+  podIndexLabel:: podIndexLabel,
+
+  new(workload, params, objects):: {
+    local m = self,
+    local w = workload,
+    workload: w,
+    params: params,
+    objects: if std.isArray(objects) then objects else [],
+
+    meta: util.get(w, 'metadata', {}),
+    kind: util.get(w, 'kind'),
+    name: util.get(m.meta, 'name'),
+    namespace: util.get(m.meta, 'namespace'),
+    // "Kind ns/name": how messages name the workload.
+    where: util.describe(w),
+    fail(field, msg, hint=null):: util.fail(m.where, field, msg, hint),
+
+    config: if std.isObject(params) then util.merge(defaults, params) else defaults,
+    local c = m.config,
+
+    spec: util.get(w, 'spec', {}),
+    selector: util.path(m.spec, ['selector', 'matchLabels'], {}),
+    template: util.get(m.spec, 'template', {}),
+    podLabels: util.path(m.template, ['metadata', 'labels'], {}),
+    podSpec: util.get(m.template, 'spec', {}),
+    containers: util.get(m.podSpec, 'containers', []),
+    containerNames: [util.get(ct, 'name') for ct in m.containers],
+    isStatefulSet: m.kind == 'StatefulSet',
+    partition: c.mode == 'partition',
+
+    track: { [c.track.key]: c.track.value },
+    stableTrack: if c.track.stable != null then { [c.track.key]: c.track.stable } else {},
+    canaryName: m.name + c.canary.suffix,
+    // The label the tracks are told apart by in every series.
+    trackLabel: if m.partition then podIndexLabel else c.track.key,
+
+    // The containers that get the canary's image, args and env.
+    targets:
+      if c.canary.container == null then m.containerNames[0:1]
+      else if std.isString(c.canary.container) then [c.canary.container]
+      else c.canary.container,
+
+    // ---- replicas ------------------------------------------------------
+    stableReplicasIn:
+      if c.stable.replicas != null then c.stable.replicas
+      else
+        local r = util.get(m.spec, 'replicas');
+        if r == null then 1 else r,  // Kubernetes' default
+    ratio: ratios.compute(
+      { [if c.canary.keepTotal || m.partition then 'total' else 'stable']: m.stableReplicasIn }
+      + (if c.canary.replicas != null then { canary: c.canary.replicas }
+         else if c.canary.percent != null then { percent: c.canary.percent, tolerance: c.canary.tolerance }
+         else { canary: 1 }),
+      m.where,
+      {
+        local stableField = if c.stable.replicas != null then 'stable.replicas' else 'spec.replicas',
+        stable: stableField,
+        total: stableField,
+        canary: 'canary.replicas',
+        percent: 'canary.percent',
+        tolerance: 'canary.tolerance',
+      },
+    ),
+    setsStableReplicas: c.stable.replicas != null || (c.canary.keepTotal && !m.partition),
+
+    // ---- what the input already has --------------------------------------
+    // The Service option: an object (the user's), true (the input's Service
+    // for the workload, else a generated one) or false (none).
+    existingService:
+      if std.isObject(c.service) then c.service
+      else if c.service == true then context.service(w, m.objects)
+      else null,
+    hasService: c.service != false,
+    // The stable's HPA, for a canary HPA: the option's object, or with
+    // hpa: true the input's.
+    hpa:
+      if c.hpa == true then
+        local found = context.hpa(w, m.objects);
+        if found == null then
+          m.fail('--canary-hpa',
+                 'no autoscaling/v2 HorizontalPodAutoscaler in the input targets it',
+                 "put the stable's HPA in the same input (e.g. `kubectl get deploy,hpa -o yaml`), or drop --canary-hpa")
+        else found
+      else c.hpa,
+    // A PDB of the input over the workload's pods: with the pdb option, a
+    // second PDB would make evictions fail.
+    inputPDB: if c.pdb != null then context.pdb(w, m.objects) else null,
+
+    // ---- Service ---------------------------------------------------------
+    // The labels both tracks share: the stable's selector without the track.
+    serviceLabels: util.without(m.selector, [c.track.key]),
+    serviceName:
+      local sn = util.get(m.spec, 'serviceName');
+      if m.isStatefulSet && std.isString(sn) && sn != '' then sn else m.name,
+    headless: m.isStatefulSet && m.serviceName == util.get(m.spec, 'serviceName'),
+    ports: [
+      local pname = util.get(p, 'name', 'port-' + p.containerPort);
+      { name: pname, port: p.containerPort, targetPort: util.get(p, 'name', p.containerPort) }
+      + (if std.objectHas(p, 'protocol') then { protocol: p.protocol } else {})
+      for ct in m.containers
+      for p in util.get(ct, 'ports', [])
+    ],
+
+    // ---- OpenShift template parameters ----------------------------------
+    templateParameters: c.templateParameters != false,
+    local tp = m.templateParameters,
+    local prefix = if std.isObject(c.templateParameters) then c.templateParameters.prefix else '',
+    param(n):: '${' + prefix + n + '}',
+    typedParam(n):: '${{' + prefix + n + '}}',
+    stableReplicasParam: tp && (m.setsStableReplicas || std.objectHas(m.spec, 'replicas')),
+    stableImage: util.get([ct for ct in m.containers if ct.name == m.targets[0]][0], 'image'),
+    canaryImage: if c.canary.image != null then c.canary.image else m.stableImage,
+    stableRef: if tp then util.splitImage(m.stableImage) else null,
+    canaryRef: if tp then util.splitImage(m.canaryImage) else null,
+    parameters: if !tp then [] else
+      local p(n, v, d) = { name: prefix + n, value: std.toString(v), description: d };
+      local what = m.kind + ' ' + m.name;
+      (if m.stableRef != null then [
+         p('IMAGE', m.stableRef.repo, 'Image repository of the stable ' + what),
+         p('IMAGE_TAG', m.stableRef.tag, 'Image tag of the stable ' + what),
+       ] else [])
+      + (if m.canaryRef != null then [
+           p('IMAGE_CANARY', m.canaryRef.repo, 'Image repository of the canary ' + m.canaryName),
+           p('IMAGE_CANARY_TAG', m.canaryRef.tag, 'Image tag of the canary ' + m.canaryName),
+         ] else [])
+      + (if m.stableReplicasParam then [p('REPLICAS', m.ratio.stable, 'Replicas of the stable ' + what)] else [])
+      + [p('CANARY_REPLICAS', m.ratio.canary, 'Replicas of the canary ' + m.canaryName
+                                              + '; its traffic share is CANARY_REPLICAS / (CANARY_REPLICAS + stable replicas)')]
+      + (if m.namespace != null && c.serviceMonitor != false then [{ name: 'NAMESPACE', value: m.namespace, description: 'Namespace the ServiceMonitor selects Services in' }] else []),
+    // An image replaced by its parameterized form, when it has one.
+    imageOf(img, ref, repoName, tagName)::
+      if img == (if ref == null then null else ref.repo + ':' + ref.tag) then m.param(repoName) + ':' + m.param(tagName) else img,
+  },
+}
