@@ -9,7 +9,7 @@ export GOTOOLCHAIN ?= local
 # Each fuzz target runs this long in `make test`; longer by hand:
 # make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s
-FUZZ_TARGETS = .:FuzzReadManifests .:FuzzRatio .:FuzzProcess ./cmd/canarygen:FuzzRenderArgs
+FUZZ_TARGETS = ./internal/manifest:FuzzReadManifests .:FuzzRatio ./internal/openshift:FuzzProcess ./cmd/canarygen:FuzzRenderArgs
 
 example:
 	$(GO) run ./cmd/canarygen render examples/telemeter/telemeter.jsonnet
@@ -65,8 +65,10 @@ e2e: deps kubetools tools vendor
 vendor:
 	cd examples && $(GO) tool jb install
 
+# The goldens are written by cmd/canarygen's tests (the scenarios of
+# examples/scenarios.txt, and the helm and kustomize runs).
 golden: tools vendor
-	$(GO) test ./... -update
+	$(GO) test ./cmd/canarygen -update
 	@git status --short golden
 
 fmt:

@@ -40,15 +40,11 @@ func BenchmarkRender(b *testing.B) {
 }
 
 func benchRender(b *testing.B, data []byte) {
-	r, err := NewRenderer(Options{Percent: "10"}, JsonnetOptions{})
+	r, err := NewRenderer(Options{Params: params(b, "canary-percent=10")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	objs, _, err := r.Render(Input{Name: "in.yaml", Data: data})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := Encode(objs, "yaml"); err != nil {
+	if _, err := r.RenderYAML(Input{Name: "in.yaml", Data: data}); err != nil {
 		b.Fatal(err)
 	}
 }

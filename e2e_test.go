@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
 // resources maps the kinds canarygen renders or passes through in the
@@ -182,11 +184,11 @@ func installCRDs(t *testing.T, s *apiServer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, err := readManifests(name, data)
+		ms, err := manifest.Read(name, data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code, body := s.do(t, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", ms[0].obj); code != 201 {
+		if code, body := s.do(t, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", ms[0].Object); code != 201 {
 			t.Fatalf("install CRD %s: %d %s", name, code, body)
 		}
 	}
@@ -210,7 +212,7 @@ func installCRDs(t *testing.T, s *apiServer) {
 // failure, or 201.
 func (s *apiServer) create(t *testing.T, ns string, o Object) (int, string) {
 	t.Helper()
-	kind, _, _ := objectName(o)
+	kind, _, _ := manifest.ObjectName(o)
 	res, ok := resources[kind]
 	if !ok {
 		t.Fatalf("no REST mapping for %s", kind)
@@ -228,7 +230,7 @@ func (s *apiServer) create(t *testing.T, ns string, o Object) (int, string) {
 			return code, string(body)
 		}
 	}
-	_, _, name := objectName(o)
+	_, _, name := manifest.ObjectName(o)
 	if code, body := s.do(t, "GET", path+"/"+name, nil); code != 200 {
 		return code, "read back: " + string(body)
 	}
@@ -265,7 +267,7 @@ func TestAPIServerAcceptsGoldens(t *testing.T) {
 				continue
 			}
 			if code, body := s.create(t, ns, deepCopy(o)); code != 201 {
-				t.Errorf("%s: %s: %d %s", f, describe(o), code, body)
+				t.Errorf("%s: %s: %d %s", f, manifest.Describe(o), code, body)
 				continue
 			}
 			created++
@@ -277,7 +279,7 @@ func TestAPIServerAcceptsGoldens(t *testing.T) {
 	web := golden["golden/identity-cli.yaml"]
 	find := func(kind, name string) Object {
 		for _, o := range web {
-			if k, _, n := objectName(o); k == kind && n == name {
+			if k, _, n := manifest.ObjectName(o); k == kind && n == name {
 				return deepCopy(o)
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
 // The traffic share on a real control plane: the rendered stable and canary
@@ -28,27 +30,27 @@ func TestTrafficShareOnControlPlane(t *testing.T) {
 	s := startControlPlane(t, etcd) // etcd 3.6: Debian's 3.4 serves kwok too slowly (no RequestWatchProgress)
 	startCluster(t, s)
 
-	replicas := 2
 	for i, tc := range []struct {
 		name  string
 		input string
-		opts  Options
+		opts  []string
 	}{
-		{"Deployment, canary on top", "examples/deployment/web.yaml", Options{Percent: "20"}},
-		{"Deployment, total kept", "examples/deployment/web.yaml", Options{Percent: "25", KeepTotal: true}},
-		{"StatefulSet, canary replicas", "examples/telemeter/telemeter.yaml", Options{Replicas: &replicas, MetricsPort: "internal"}},
-		{"StatefulSet, total kept", "examples/telemeter/telemeter.yaml", Options{Percent: "30", KeepTotal: true, MetricsPort: "internal"}},
+		{"Deployment, canary on top", "examples/deployment/web.yaml", []string{"canary-percent=20"}},
+		{"Deployment, total kept", "examples/deployment/web.yaml", []string{"canary-percent=25", "keep-total"}},
+		{"StatefulSet, canary replicas", "examples/telemeter/telemeter.yaml", []string{"canary-replicas=2", "metrics-port=internal"}},
+		{"StatefulSet, total kept", "examples/telemeter/telemeter.yaml", []string{"canary-percent=30", "keep-total", "metrics-port=internal"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data, err := os.ReadFile(tc.input)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := NewRenderer(tc.opts, JsonnetOptions{})
+			r, err := NewRenderer(Options{Params: params(t, tc.opts...)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs, reports, err := r.Render(Input{Name: tc.input, Data: data})
+			res, err := r.Render(Input{Name: tc.input, Data: data})
+			objs, reports := res.Objects, res.Reports
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +64,7 @@ func TestTrafficShareOnControlPlane(t *testing.T) {
 			s.waitFor(t, 30*time.Second, "/api/v1/namespaces/"+ns+"/serviceaccounts/default", nil)
 			service := ""
 			for _, o := range objs {
-				kind, _, name := objectName(o)
+				kind, _, name := manifest.ObjectName(o)
 				switch kind {
 				case "Deployment", "StatefulSet":
 					s.serviceAccount(t, ns, o)
@@ -72,7 +74,7 @@ func TestTrafficShareOnControlPlane(t *testing.T) {
 					continue
 				}
 				if code, body := s.create(t, ns, deepCopy(o)); code != 201 {
-					t.Fatalf("create %s: %d %s", describe(o), code, body)
+					t.Fatalf("create %s: %d %s", manifest.Describe(o), code, body)
 				}
 			}
 			if service == "" {

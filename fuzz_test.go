@@ -6,39 +6,6 @@ import (
 	"testing"
 )
 
-// The manifest reader never panics, and whatever it accepts is a list of
-// objects with apiVersion and kind.
-func FuzzReadManifests(f *testing.F) {
-	for _, seed := range []string{
-		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
-		"---\n---\napiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Secret}]\n",
-		`{"apiVersion":"apps/v1","kind":"Deployment"} {"apiVersion":"v1","kind":"Service"}`,
-		"a: &a [x]\nb: [*a, *a]\n",
-		"- [[[[[]]]]]\n",
-		"kind: x\napiVersion: y\n--- \n\t bad",
-		"\xff\xfe",
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ms, err := readManifests("fuzz.yaml", data)
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				t.Fatalf("error of type %T: %v", err, err)
-			}
-			return
-		}
-		for _, m := range ms {
-			if k, _ := m.obj["kind"].(string); k == "" {
-				t.Fatalf("accepted an object without kind: %v", m.obj)
-			}
-			if m.line < 1 {
-				t.Fatalf("line %d", m.line)
-			}
-		}
-	})
-}
-
 // The replica math either fails with an error or keeps its invariants:
 // both tracks add up, a percent split keeps a pod on each side, and the
 // reported share is c/(c+s).
@@ -84,22 +51,6 @@ func FuzzRatio(f *testing.F) {
 		}
 		if want := 100 * float64(r.Canary) / float64(r.Total); r.SharePercent-want > 1e-9 || want-r.SharePercent > 1e-9 {
 			t.Fatalf("%+v: share %v, want %v", spec, r.SharePercent, want)
-		}
-	})
-}
-
-// The template processor path never panics on hostile templates and
-// parameter values.
-func FuzzProcess(f *testing.F) {
-	f.Add(`{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t"},"parameters":[{"name":"X","value":"1"}],"objects":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"x":"${X}","y":"${{X}}"}}]}`, "X", "2")
-	f.Add(`{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t"},"parameters":[{"name":"P","generate":"expression","from":"[a-z]{9999}"}],"objects":[]}`, "P", "")
-	f.Add(`{"kind":"Template","apiVersion":"v1","objects":[{"kind":"x"}]}`, "Y", "${{Y}}")
-	f.Fuzz(func(t *testing.T, tmpl, name, value string) {
-		_, err := Process("fuzz.json", []byte(tmpl), map[string]string{name: value})
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				t.Fatalf("error of type %T: %v", err, err)
-			}
 		}
 	})
 }

@@ -2,7 +2,6 @@ package canarygen
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,11 +23,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8sjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
-)
 
-// Accepted so that `go test ./... -update` works in every package; the
-// goldens are written by cmd/canarygen's tests.
-var _ = flag.Bool("update", false, "rewrite golden files (cmd/canarygen)")
+	"github.com/canarygen/canarygen/internal/manifest"
+	"github.com/canarygen/canarygen/internal/openshift"
+)
 
 // goldenObjects reads every rendered manifest under golden/.
 func goldenObjects(t *testing.T) map[string][]Object {
@@ -43,18 +41,18 @@ func goldenObjects(t *testing.T) map[string][]Object {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, err := readManifests(f, data)
+		ms, err := manifest.Read(f, data)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		for _, m := range ms {
-			if m.obj["kind"] != "Template" {
-				out[f] = append(out[f], m.obj)
+			if m.Object["kind"] != "Template" {
+				out[f] = append(out[f], m.Object)
 				continue
 			}
 			// A Template is checked as what it gives: processed with its
 			// defaults by the processor oc runs.
-			objs, err := Process(f, data, nil)
+			objs, err := openshift.Process(f, data, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
@@ -79,7 +77,7 @@ func TestGoldenStrictDecode(t *testing.T) {
 		for _, o := range objs {
 			b, _ := json.Marshal(o)
 			if _, _, err := strict.Decode(b, nil, nil); err != nil {
-				t.Errorf("%s: %s: %v", file, describe(o), err)
+				t.Errorf("%s: %s: %v", file, manifest.Describe(o), err)
 			}
 			decoded++
 		}
@@ -90,6 +88,12 @@ func TestGoldenStrictDecode(t *testing.T) {
 		t.Fatalf("strict decoder accepted an unknown field: %v", err)
 	}
 	t.Logf("%d objects decoded strictly", decoded)
+}
+
+// isWorkload: the objects canarygen makes canaries of.
+func isWorkload(o Object) bool {
+	kind, _, _ := manifest.ObjectName(o)
+	return o["apiVersion"] == "apps/v1" && (kind == "Deployment" || kind == "StatefulSet")
 }
 
 func get[T any](o any, path ...string) T {
@@ -125,7 +129,7 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 	var out []canarySet
 	byKindName := map[string]Object{}
 	for _, o := range objs {
-		kind, ns, name := objectName(o)
+		kind, ns, name := manifest.ObjectName(o)
 		byKindName[kind+"/"+ns+"/"+name] = o
 	}
 	for _, o := range objs {
@@ -133,19 +137,19 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 			continue
 		}
 		sel := get[map[string]any](o, "spec", "selector", "matchLabels")
-		kind, ns, name := objectName(o)
+		kind, ns, name := manifest.ObjectName(o)
 		if _, ok := sel[trackKey]; !ok || !strings.HasSuffix(name, suffix) {
 			continue // not a canary (in stable-track mode stables carry the label too)
 		}
 		stableName := strings.TrimSuffix(name, suffix)
 		s := canarySet{canary: o, stable: byKindName[kind+"/"+ns+"/"+stableName]}
 		if s.stable == nil {
-			t.Errorf("%s: %s: no stable %s", file, describe(o), stableName)
+			t.Errorf("%s: %s: no stable %s", file, manifest.Describe(o), stableName)
 			continue
 		}
 		podLabels := labels.Set(stringMap(get[map[string]any](o, "spec", "template", "metadata", "labels")))
 		for _, x := range objs {
-			xkind, xns, xname := objectName(x)
+			xkind, xns, xname := manifest.ObjectName(x)
 			if xns != ns {
 				continue
 			}
@@ -166,7 +170,7 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 			}
 		}
 		for _, x := range objs {
-			if xkind, xns, xname := objectName(x); xkind == "ServiceMonitor" && xns == ns && xname == stableName {
+			if xkind, xns, xname := manifest.ObjectName(x); xkind == "ServiceMonitor" && xns == ns && xname == stableName {
 				s.serviceMonitor = x
 			}
 		}
@@ -175,14 +179,14 @@ func sets(t *testing.T, file string, objs []Object, trackKey, suffix string) []c
 	return out
 }
 
-// DESIGN's properties 2-5 on every golden set.
+// ARCHITECTURE.md's properties 2-5 (what every output keeps) on every golden set.
 func TestGoldenProperties(t *testing.T) {
 	plugins.RegisterDefaultPlugins()
 	checked := 0
 	for file, objs := range goldenObjects(t) {
 		for _, s := range sets(t, file, objs, "track", "-canary") {
 			checked++
-			where := file + ": " + describe(s.canary)
+			where := file + ": " + manifest.Describe(s.canary)
 			canarySel := stringMap(get[map[string]any](s.canary, "spec", "selector", "matchLabels"))
 			canaryPods := labels.Set(stringMap(get[map[string]any](s.canary, "spec", "template", "metadata", "labels")))
 			stableSel := stringMap(get[map[string]any](s.stable, "spec", "selector", "matchLabels"))
@@ -213,7 +217,7 @@ func TestGoldenProperties(t *testing.T) {
 			if _, ok := canarySel["track"]; !ok || !reflect.DeepEqual(minusTrack(stableSel), minusTrack(canarySel)) {
 				t.Errorf("%s: canary selector %v is not the stable's %v plus the track label", where, canarySel, stableSel)
 			}
-			if kind, _, _ := objectName(s.canary); kind == "StatefulSet" {
+			if kind, _, _ := manifest.ObjectName(s.canary); kind == "StatefulSet" {
 				if get[string](s.canary, "spec", "serviceName") != get[string](s.stable, "spec", "serviceName") {
 					t.Errorf("%s: serviceName differs from the stable's", where)
 				}
@@ -226,14 +230,14 @@ func TestGoldenProperties(t *testing.T) {
 			}
 			svcSel := labels.SelectorFromSet(stringMap(get[map[string]any](s.service, "spec", "selector")))
 			if !svcSel.Matches(canaryPods) || !svcSel.Matches(stablePods) {
-				t.Errorf("%s: Service %s does not select both tracks", where, describe(s.service))
+				t.Errorf("%s: Service %s does not select both tracks", where, manifest.Describe(s.service))
 			}
 
 			// 4. the ServiceMonitor selects the Service and scrapes one of its ports.
 			if s.serviceMonitor != nil {
 				smSel := labels.SelectorFromSet(stringMap(get[map[string]any](s.serviceMonitor, "spec", "selector", "matchLabels")))
 				if !smSel.Matches(labels.Set(stringMap(get[map[string]any](s.service, "metadata", "labels")))) {
-					t.Errorf("%s: ServiceMonitor does not select %s", where, describe(s.service))
+					t.Errorf("%s: ServiceMonitor does not select %s", where, manifest.Describe(s.service))
 				}
 				ports := map[string]bool{}
 				for _, p := range get[[]any](s.service, "spec", "ports") {
@@ -241,7 +245,7 @@ func TestGoldenProperties(t *testing.T) {
 				}
 				for _, ep := range get[[]any](s.serviceMonitor, "spec", "endpoints") {
 					if !ports[get[string](ep, "port")] {
-						t.Errorf("%s: ServiceMonitor scrapes port %q, which %s does not have", where, get[string](ep, "port"), describe(s.service))
+						t.Errorf("%s: ServiceMonitor scrapes port %q, which %s does not have", where, get[string](ep, "port"), manifest.Describe(s.service))
 					}
 				}
 				if tl := get[[]any](s.serviceMonitor, "spec", "podTargetLabels"); len(tl) != 1 || tl[0] != "track" {
@@ -331,8 +335,8 @@ func checkPodPatterns(t *testing.T, where string, s canarySet, stablePat, canary
 		return regexp.MustCompile("^(?:" + strings.ReplaceAll(p, `\\`, `\`) + ")$")
 	}
 	stableRe, canaryRe := re(stablePat), re(canaryPat)
-	kind, _, stableName := objectName(s.stable)
-	_, _, canaryName := objectName(s.canary)
+	kind, _, stableName := manifest.ObjectName(s.stable)
+	_, _, canaryName := manifest.ObjectName(s.canary)
 	pods := func(name string) []string {
 		var out []string
 		for i := range 120 {
@@ -359,35 +363,35 @@ func checkPodPatterns(t *testing.T, where string, s canarySet, stablePat, canary
 }
 
 // The stable leaves canarygen as it came in, except replicas when asked
-// (DESIGN property 1).
+// (ARCHITECTURE.md, property 1).
 func TestStableUnchanged(t *testing.T) {
 	in, err := os.ReadFile("examples/deployment/web.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := readManifests("web.yaml", in)
+	ms, err := manifest.Read("web.yaml", in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := ms[0].obj
+	input := ms[0].Object
 	for _, tc := range []struct {
-		opts     Options
+		opts     []string
 		replicas string
 	}{
-		{Options{Percent: "10"}, "8"},
-		{Options{Percent: "25", KeepTotal: true}, "6"},
+		{[]string{"canary-percent=10"}, "8"},
+		{[]string{"canary-percent=25", "keep-total"}, "6"},
 	} {
-		r, err := NewRenderer(tc.opts, JsonnetOptions{})
+		r, err := NewRenderer(Options{Params: params(t, tc.opts...)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, _, err := r.Render(Input{Name: "web.yaml", Data: in})
+		res, err := r.Render(Input{Name: "web.yaml", Data: in})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var stable Object
-		for _, o := range objs {
-			if _, _, name := objectName(o); name == "web" && isWorkload(o) {
+		for _, o := range res.Objects {
+			if _, _, name := manifest.ObjectName(o); name == "web" && isWorkload(o) {
 				stable = o
 			}
 		}
@@ -402,7 +406,7 @@ func TestStableUnchanged(t *testing.T) {
 
 func deepCopy(o Object) Object {
 	b, _ := json.Marshal(o)
-	out, _ := decodeObjects("", string(b))
+	out, _ := manifest.Objects("", b)
 	return out[0]
 }
 
@@ -415,33 +419,33 @@ func TestGoldenPDBs(t *testing.T) {
 			if !isWorkload(w) {
 				continue
 			}
-			_, ns, _ := objectName(w)
+			_, ns, _ := manifest.ObjectName(w)
 			pods := labels.Set(stringMap(get[map[string]any](w, "spec", "template", "metadata", "labels")))
 			var covering []string
 			for _, p := range objs {
-				if kind, pns, _ := objectName(p); kind != "PodDisruptionBudget" || pns != ns {
+				if kind, pns, _ := manifest.ObjectName(p); kind != "PodDisruptionBudget" || pns != ns {
 					continue
 				}
 				sel := stringMap(get[map[string]any](p, "spec", "selector", "matchLabels"))
 				if len(sel) > 0 && labels.SelectorFromSet(sel).Matches(pods) {
-					covering = append(covering, describe(p))
+					covering = append(covering, manifest.Describe(p))
 				}
 			}
 			if len(covering) > 1 {
-				t.Errorf("%s: %s: pods covered by %d PodDisruptionBudgets: %v", file, describe(w), len(covering), covering)
+				t.Errorf("%s: %s: pods covered by %d PodDisruptionBudgets: %v", file, manifest.Describe(w), len(covering), covering)
 			}
 		}
 		for _, s := range sets(t, file, objs, "track", "-canary") {
-			_, ns, name := objectName(s.stable)
+			_, ns, name := manifest.ObjectName(s.stable)
 			for _, p := range objs {
-				if kind, pns, pname := objectName(p); kind != "PodDisruptionBudget" || pns != ns || pname != name {
+				if kind, pns, pname := manifest.ObjectName(p); kind != "PodDisruptionBudget" || pns != ns || pname != name {
 					continue
 				}
 				pdbs++
 				sel := labels.SelectorFromSet(stringMap(get[map[string]any](p, "spec", "selector", "matchLabels")))
 				for _, w := range []Object{s.stable, s.canary} {
 					if !sel.Matches(labels.Set(stringMap(get[map[string]any](w, "spec", "template", "metadata", "labels")))) {
-						t.Errorf("%s: %s does not cover %s", file, describe(p), describe(w))
+						t.Errorf("%s: %s does not cover %s", file, manifest.Describe(p), manifest.Describe(w))
 					}
 				}
 			}
@@ -459,29 +463,29 @@ func TestGoldenHPAs(t *testing.T) {
 	for file, objs := range goldenObjects(t) {
 		byName := map[string]Object{}
 		for _, o := range objs {
-			kind, ns, name := objectName(o)
+			kind, ns, name := manifest.ObjectName(o)
 			byName[kind+"/"+ns+"/"+name] = o
 		}
 		for _, h := range objs {
-			if kind, _, _ := objectName(h); kind != "HorizontalPodAutoscaler" {
+			if kind, _, _ := manifest.ObjectName(h); kind != "HorizontalPodAutoscaler" {
 				continue
 			}
-			_, ns, _ := objectName(h)
+			_, ns, _ := manifest.ObjectName(h)
 			ref := get[map[string]any](h, "spec", "scaleTargetRef")
 			target := byName[get[string](ref, "kind")+"/"+ns+"/"+get[string](ref, "name")]
 			if target == nil {
-				t.Errorf("%s: %s scales %v, which is not in the output", file, describe(h), ref)
+				t.Errorf("%s: %s scales %v, which is not in the output", file, manifest.Describe(h), ref)
 				continue
 			}
 			for _, s := range sets(t, file, objs, "track", "-canary") {
-				if describe(s.canary) != describe(target) {
+				if manifest.Describe(s.canary) != manifest.Describe(target) {
 					continue
 				}
 				canaryHPAs++
-				_, _, stableName := objectName(s.stable)
+				_, _, stableName := manifest.ObjectName(s.stable)
 				stableHPA := byName["HorizontalPodAutoscaler/"+ns+"/"+stableName]
 				if stableHPA == nil {
-					t.Errorf("%s: %s has no stable HPA beside it", file, describe(h))
+					t.Errorf("%s: %s has no stable HPA beside it", file, manifest.Describe(h))
 					continue
 				}
 				c, _ := get[json.Number](s.canary, "spec", "replicas").Int64()
@@ -495,7 +499,7 @@ func TestGoldenHPAs(t *testing.T) {
 				gotMax, wantMax, sMax := scaled("maxReplicas")
 				wantMax = max(wantMax, wantMin)
 				if gotMin != wantMin || gotMax != wantMax {
-					t.Errorf("%s: %s bounds %d-%d, want %d-%d (stable's %d-%d x %d/%d)", file, describe(h), gotMin, gotMax, wantMin, wantMax, sMin, sMax, c, st)
+					t.Errorf("%s: %s bounds %d-%d, want %d-%d (stable's %d-%d x %d/%d)", file, manifest.Describe(h), gotMin, gotMax, wantMin, wantMax, sMin, sMax, c, st)
 				}
 			}
 		}
@@ -511,7 +515,7 @@ func TestGoldenPartition(t *testing.T) {
 	checked := 0
 	for file, objs := range goldenObjects(t) {
 		for _, w := range objs {
-			kind, ns, name := objectName(w)
+			kind, ns, name := manifest.ObjectName(w)
 			part, ok := get[json.Number](w, "spec", "updateStrategy", "rollingUpdate", "partition").Int64()
 			if kind != "StatefulSet" || ok != nil {
 				continue
@@ -526,7 +530,7 @@ func TestGoldenPartition(t *testing.T) {
 				"stable": `apps_kubernetes_io_pod_index!~"` + strings.Join(ords, "|") + `"`,
 			}
 			for _, r := range objs {
-				if k, rns, rname := objectName(r); k != "PrometheusRule" || rns != ns || rname != name+"-canary" {
+				if k, rns, rname := manifest.ObjectName(r); k != "PrometheusRule" || rns != ns || rname != name+"-canary" {
 					continue
 				}
 				for _, g := range get[[]any](r, "spec", "groups") {
@@ -538,7 +542,7 @@ func TestGoldenPartition(t *testing.T) {
 						}
 						checked++
 						if !strings.Contains(expr, want[track]) {
-							t.Errorf("%s: %s: %s rule %q does not select %s", file, describe(r), track, expr, want[track])
+							t.Errorf("%s: %s: %s rule %q does not select %s", file, manifest.Describe(r), track, expr, want[track])
 						}
 					}
 				}

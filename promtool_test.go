@@ -29,16 +29,15 @@ spec:
       containers:
       - {name: web, image: "registry.example.com/web:1.0.0", ports: [{name: metrics, containerPort: 9090}]}
 `
-	two := 2
-	r, err := NewRenderer(Options{Replicas: &two}, JsonnetOptions{})
+	r, err := NewRenderer(Options{Params: params(t, "canary-replicas=2")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _, err := r.Render(Input{Name: "web.yaml", Data: []byte(sts)})
+	res, err := r.Render(Input{Name: "web.yaml", Data: []byte(sts)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range objs {
+	for _, o := range res.Objects {
 		switch o["kind"] {
 		case "PrometheusRule":
 			rule = o

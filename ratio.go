@@ -5,7 +5,38 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/canarygen/canarygen/internal/jsonnetvm"
+	"github.com/canarygen/canarygen/internal/lint"
 )
+
+// Ratio is the replica math's answer for one workload, as the library
+// computed it (lib/canarygen/ratio.libsonnet).
+type Ratio struct {
+	Mode         string          `json:"mode"`
+	Stable       int             `json:"stable"`
+	Canary       int             `json:"canary"`
+	Total        int             `json:"total"`
+	Percent      json.RawMessage `json:"percent"` // as given: number, decimal string or null
+	SharePercent float64         `json:"sharePercent"`
+	Deviation    *float64        `json:"deviation"`
+	Step         float64         `json:"step"`
+}
+
+// Report says what was rendered for one workload.
+type Report struct {
+	Object string // "StatefulSet ns/name"
+	Ratio  Ratio
+}
+
+func (r Report) String() string {
+	s := fmt.Sprintf("%s: canary %d + stable %d replicas, canary share %.2f %% (one replica moves it %.2f pp)",
+		r.Object, r.Ratio.Canary, r.Ratio.Stable, r.Ratio.SharePercent, r.Ratio.Step)
+	if p := r.Ratio.requested(); p != "" && r.Ratio.Deviation != nil {
+		s += fmt.Sprintf(", requested %s %% (%s)", p, lint.PP(*r.Ratio.Deviation))
+	}
+	return s
+}
 
 // RatioSpec asks the library's replica math for one split: Stable or
 // Total, and Canary or Percent (a decimal string), and optionally a
@@ -18,27 +49,14 @@ type RatioSpec struct {
 	Tolerance string `json:"tolerance,omitempty"`
 }
 
-const ratioSnippet = `function(specs)
-  local canarygen = import 'main.libsonnet';
-  [canarygen.ratio(s) for s in std.parseJson(specs)]
-`
-
-// Ratios evaluates canarygen.ratio for each spec, in one VM run.
+// Ratios evaluates canarygen.ratio for each spec, in one library call.
 func Ratios(specs []RatioSpec) ([]Ratio, error) {
-	sj, err := json.Marshal(specs)
+	out, err := call(jsonnetvm.Library(0), "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
 	if err != nil {
-		return nil, err
-	}
-	vm := newVM(newImporter(nil, ""), JsonnetOptions{})
-	vm.TLAVar("specs", string(sj))
-	out, err := evaluate(vm, embeddedPrefix+"canarygen/ratio.jsonnet", ratioSnippet, JsonnetOptions{})
-	if err != nil {
-		e := evalError("", err)
-		e.Trace = nil
-		return nil, e
+		return nil, libraryError("", err)
 	}
 	var rs []Ratio
-	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+	if err := json.Unmarshal(out, &rs); err != nil {
 		return nil, fmt.Errorf("decode ratio output: %w", err)
 	}
 	return rs, nil
@@ -70,7 +88,7 @@ func RatioTable(rs []Ratio) string {
 			req = p + " %"
 		}
 		if r.Deviation != nil {
-			dev = signedPP(*r.Deviation)
+			dev = lint.PP(*r.Deviation)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.2f %%\t%s\t%.2f pp\n", modeNames[r.Mode], req, r.Stable, r.Canary, r.Total, r.SharePercent, dev, r.Step)
 	}
@@ -82,14 +100,4 @@ func RatioTable(rs []Ratio) string {
 func RatioJSON(rs []Ratio) string {
 	b, _ := json.MarshalIndent(rs, "", "  ")
 	return string(b) + "\n"
-}
-
-// signedPP formats percentage points with a sign and two decimals, without
-// a "-0.00" for deviations that round to zero.
-func signedPP(v float64) string {
-	s := fmt.Sprintf("%+.2f pp", v)
-	if s == "-0.00 pp" {
-		s = "+0.00 pp"
-	}
-	return s
 }

@@ -3,14 +3,10 @@ package canarygen
 import (
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/google/go-jsonnet/formatter"
 )
 
-// An independent implementation of DESIGN's replica math in exact rational
+// An independent implementation of the replica math (README.md, Replica math) in exact rational
 // arithmetic, to cross-check the library's integer version.
 func refRatio(t *testing.T, stable, total int, percent string) (s, c int) {
 	p, ok := new(big.Rat).SetString(percent)
@@ -85,7 +81,7 @@ func abs(x float64) float64 {
 	return x
 }
 
-// Cases DESIGN names, where floating point would round the wrong way.
+// Cases where floating point would round the wrong way.
 func TestRatioExactCases(t *testing.T) {
 	one, three, four, nine, ten := 1, 3, 4, 9, 10
 	cases := []struct {
@@ -121,31 +117,6 @@ func TestRatioExactCases(t *testing.T) {
 	} {
 		if _, err := Ratios([]RatioSpec{bad}); err == nil {
 			t.Errorf("%+v: want an error", bad)
-		}
-	}
-}
-
-// The library keeps go-jsonnet's formatting, so jsonnetfmt leaves it alone.
-func TestLibraryFormatted(t *testing.T) {
-	files, _ := filepath.Glob("lib/canarygen/*.libsonnet")
-	more, _ := filepath.Glob("examples/*/*.jsonnet")
-	more2, _ := filepath.Glob("examples/*/*.libsonnet")
-	files = append(append(files, more...), more2...)
-	if len(files) < 5 {
-		t.Fatalf("found only %v", files)
-	}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := formatter.Format(f, string(src), formatter.DefaultOptions())
-		if err != nil {
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		if got != string(src) {
-			t.Errorf("%s is not formatted: run `make fmt` (go tool jsonnetfmt -i %s)", f, f)
 		}
 	}
 }

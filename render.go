@@ -1,574 +1,455 @@
-// Package canarygen renders replica-ratio canaries of Kubernetes
-// StatefulSets and Deployments. The modelling lives in the jsonnet library
-// (lib/canarygen); this package reads inputs, drives the library through an
-// embedded go-jsonnet VM and writes the objects out.
 package canarygen
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/google/go-jsonnet"
+
+	"github.com/canarygen/canarygen/internal/encode"
+	"github.com/canarygen/canarygen/internal/jsonnetvm"
+	"github.com/canarygen/canarygen/internal/lint"
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
-// Options are the canary settings for manifest (YAML/JSON) inputs. The zero
-// value renders the library's defaults. Validation is the library's: values
-// are passed through as given.
+// Options say what to render. The zero value renders the library's
+// defaults for every StatefulSet and Deployment.
 type Options struct {
-	Image                string   // canary.image
-	Containers           []string // canary.container
-	Replicas             *int     // canary.replicas
-	Percent              string   // canary.percent, a decimal such as "16.67"
-	KeepTotal            bool     // canary.keepTotal
-	Tolerance            string   // canary.tolerance, in percentage points
-	Args                 []string // canary.args
-	Env                  []string // canary.env, NAME=VALUE
-	Suffix               string   // canary.suffix
-	TrackLabel           string   // track.key=track.value
-	MetricsPort          string   // metricsPort
-	StableTrack          string   // track.stable: the stable's track label value
-	VolumeClaimTemplates string   // volumeClaimTemplates
-	PDBMinAvailable      string   // pdb.minAvailable: N or N%
-	PDBMaxUnavailable    string   // pdb.maxUnavailable: N or N%
-	CanaryHPA            bool     // hpa: the input's HPA for the workload
-	Partition            bool     // mode: "partition"
-	NoService            bool     // service: false
-	NoServiceMonitor     bool     // serviceMonitor: false
-	NoDashboard          bool     // dashboard: false
-	NoPrometheusRule     bool     // prometheusRule: false
-
-	// Workloads limits the canaries to these names ("name" or
-	// "namespace/name"); empty means every StatefulSet and Deployment.
+	// Params are canarygen.new's options (lib/canarygen/defaults.libsonnet),
+	// for every workload of a manifest input; Values.Params gives them from
+	// settings. The library checks them: an unknown option is an error.
+	Params map[string]any
+	// Workloads limits the canaries to these ("name" or "namespace/name");
+	// empty means every StatefulSet and Deployment.
 	Workloads []string
+	// WorkloadParams, when set, gives each selected workload's options
+	// instead of Params (the CLI reads them from canarygen.dev/
+	// annotations); ok false leaves the workload without a canary.
+	WorkloadParams func(workload Object) (params map[string]any, ok bool, err error)
 
+	// Jsonnet are the conventions and bounds of jsonnet evaluations: of
+	// .jsonnet inputs, and the bounds of library calls.
+	Jsonnet JsonnetOptions
 	// Parallel is how many workloads are rendered at once, each by its own
 	// jsonnet VM; 0 means one per CPU (GOMAXPROCS).
 	Parallel int
+	// Lint makes Render run lint over what it rendered (Result.Findings).
+	Lint bool
 }
 
-// params builds the library options from Options.
-func (o Options) params() (map[string]any, error) {
-	p := map[string]any{}
-	canary := map[string]any{}
-	if o.Image != "" {
-		canary["image"] = o.Image
-	}
-	switch len(o.Containers) {
-	case 0:
-	case 1:
-		canary["container"] = o.Containers[0]
-	default:
-		canary["container"] = o.Containers
-	}
-	if o.Replicas != nil {
-		canary["replicas"] = *o.Replicas
-	}
-	if o.Percent != "" {
-		canary["percent"] = o.Percent
-	}
-	if o.KeepTotal {
-		canary["keepTotal"] = true
-	}
-	if o.Tolerance != "" {
-		canary["tolerance"] = o.Tolerance
-	}
-	if len(o.Args) > 0 {
-		canary["args"] = o.Args
-	}
-	if len(o.Env) > 0 {
-		env := []any{}
-		for _, kv := range o.Env {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return nil, &Error{Msg: fmt.Sprintf("--canary-env %q: want NAME=VALUE", kv)}
-			}
-			env = append(env, map[string]any{"name": k, "value": v})
-		}
-		canary["env"] = env
-	}
-	if o.Suffix != "" {
-		canary["suffix"] = o.Suffix
-	}
-	if len(canary) > 0 {
-		p["canary"] = canary
-	}
-	if o.TrackLabel != "" {
-		k, v, err := splitTrackLabel(o.TrackLabel)
-		if err != nil {
-			return nil, err
-		}
-		p["track"] = map[string]any{"key": k, "value": v}
-	}
-	if o.StableTrack != "" {
-		track, _ := p["track"].(map[string]any)
-		if track == nil {
-			track = map[string]any{}
-			p["track"] = track
-		}
-		track["stable"] = o.StableTrack
-	}
-	switch {
-	case o.PDBMinAvailable != "" && o.PDBMaxUnavailable != "":
-		return nil, &Error{Msg: "--pdb-min-available and --pdb-max-unavailable: give one of them", Hint: "a PodDisruptionBudget takes minAvailable or maxUnavailable, not both"}
-	case o.PDBMinAvailable != "":
-		p["pdb"] = map[string]any{"minAvailable": intOrString(o.PDBMinAvailable)}
-	case o.PDBMaxUnavailable != "":
-		p["pdb"] = map[string]any{"maxUnavailable": intOrString(o.PDBMaxUnavailable)}
-	}
-	if o.Partition {
-		p["mode"] = "partition"
-	}
-	if o.CanaryHPA {
-		p["hpa"] = true // renderParsed puts the input's HPA here
-	}
-	if o.MetricsPort != "" {
-		p["metricsPort"] = o.MetricsPort
-	}
-	if o.VolumeClaimTemplates != "" {
-		p["volumeClaimTemplates"] = o.VolumeClaimTemplates
-	}
-	if o.NoService {
-		p["service"] = false
-	}
-	if o.NoServiceMonitor {
-		p["serviceMonitor"] = false
-	}
-	if o.NoDashboard {
-		p["dashboard"] = false
-	}
-	if o.NoPrometheusRule {
-		p["prometheusRule"] = false
-	}
-	return p, nil
+// Result is what one render gave.
+type Result struct {
+	Objects  []Object // Render: the objects, in stream order
+	YAML     []byte   // RenderYAML: the objects as a YAML stream
+	Reports  []Report // what each canary got, in stream order
+	Findings []lint.Finding
 }
 
-// splitTrackLabel reads --track-label KEY=VALUE (render's and lint's).
-func splitTrackLabel(s string) (key, value string, err error) {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" || v == "" {
-		return "", "", &Error{Msg: fmt.Sprintf("--track-label %q: want KEY=VALUE, such as track=canary", s)}
-	}
-	return k, v, nil
-}
-
-// intOrString reads a Kubernetes IntOrString flag: "2" is 2, "25%" stays a
-// string.
-func intOrString(s string) any {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return s
-}
-
-// Ratio is the replica math's answer for one workload, as the library
-// computed it.
-type Ratio struct {
-	Mode         string          `json:"mode"`
-	Stable       int             `json:"stable"`
-	Canary       int             `json:"canary"`
-	Total        int             `json:"total"`
-	Percent      json.RawMessage `json:"percent"` // as given: number, decimal string or null
-	SharePercent float64         `json:"sharePercent"`
-	Deviation    *float64        `json:"deviation"`
-	Step         float64         `json:"step"`
-}
-
-// Report says what was rendered for one workload.
-type Report struct {
-	Object string // "StatefulSet ns/name"
-	Ratio  Ratio
-}
-
-func (r Report) String() string {
-	s := fmt.Sprintf("%s: canary %d + stable %d replicas, canary share %.2f %% (one replica moves it %.2f pp)",
-		r.Object, r.Ratio.Canary, r.Ratio.Stable, r.Ratio.SharePercent, r.Ratio.Step)
-	if p := r.Ratio.requested(); p != "" && r.Ratio.Deviation != nil {
-		s += fmt.Sprintf(", requested %s %% (%s)", p, signedPP(*r.Ratio.Deviation))
-	}
-	return s
-}
-
-// Input is one file to render; Name "-" is standard input.
-type Input struct {
-	Name string
-	Data []byte
-}
-
-// IsJsonnet tells whether an input is a jsonnet program rather than a
-// manifest stream.
-func (in Input) IsJsonnet() bool {
-	ext := filepath.Ext(in.Name)
-	return ext == ".jsonnet" || ext == ".libsonnet"
-}
-
-// Renderer renders inputs. It holds one jsonnet VM and is not safe for
-// concurrent use; make one per goroutine.
+// Renderer renders inputs. It keeps one jsonnet VM per worker between
+// renders (the parsed library stays cached) and is not safe for concurrent
+// use; make one per goroutine.
 type Renderer struct {
-	opts    Options
-	jsonnet JsonnetOptions
-	params  map[string]any
-	vms     []*jsonnet.VM // VMs for manifest inputs, one per worker: embedded library only
-
-	workloadOptions WorkloadOptions
-
-	lint   *LintOptions // SetLint: keep lint views of the output
-	linted []Object
+	opts Options
+	vms  []*jsonnet.VM
 }
 
-// WorkloadOptions gives the options of one selected workload, instead of
-// the renderer's: the CLI reads them from canarygen.dev/ annotations (the
-// Helm post-renderer). ok false leaves the workload without a canary.
-type WorkloadOptions func(workload Object) (o Options, ok bool, err error)
+// NewRenderer prepares a renderer.
+func NewRenderer(opts Options) (*Renderer, error) {
+	if opts.Parallel < 0 {
+		return nil, fmt.Errorf("parallel: %d workers", opts.Parallel)
+	}
+	return &Renderer{opts: opts}, nil
+}
 
-// SetWorkloadOptions makes f decide each workload's options.
-func (r *Renderer) SetWorkloadOptions(f WorkloadOptions) { r.workloadOptions = f }
+// Render renders inputs together, as one stream: every selected workload of
+// the manifest inputs gets its set, placed among the other objects; jsonnet
+// programs give their objects as they evaluate.
+func (r *Renderer) Render(inputs ...Input) (*Result, error) { return r.render(inputs, false) }
 
-// NewRenderer checks opts and prepares a renderer.
-func NewRenderer(opts Options, jopts JsonnetOptions) (*Renderer, error) {
-	p, err := opts.params()
+// RenderYAML is Render with the objects encoded as a YAML stream (the bytes
+// encode.Encode gives): each set is encoded by the worker that rendered it.
+func (r *Renderer) RenderYAML(inputs ...Input) (*Result, error) { return r.render(inputs, true) }
+
+// item is one object of the stream being rendered.
+type item struct {
+	manifest.Manifest
+	program bool  // from a jsonnet program: passes through as it is
+	job     *task // a selected workload's library call
+}
+
+// task is one workload's library call and what came of it.
+type task struct {
+	at       int // index in the stream
+	workload Object
+	params   map[string]any
+	context  []Object
+
+	err     error
+	members []Object // the set's objects, in field order
+	ratio   Ratio
+	yaml    [][]byte // with YAML out: each member encoded
+}
+
+func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
+	items, err := r.read(inputs)
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{opts: opts, jsonnet: jopts, params: p}, nil
-}
-
-// Render renders one input into objects, in input order; reports say what
-// each canary got.
-func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
-	if in.IsJsonnet() {
-		objs, err := r.renderJsonnet(in)
-		r.keepForLint(objs)
-		return objs, nil, err
-	}
-	out, err := r.renderStream(in, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.keepForLint(out.objects)
-	return out.objects, out.reports, nil
-}
-
-func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
-	vendor := vendorDir(in.Name)
-	imp := newImporter(r.jsonnet.JPath, vendor)
-	if !r.jsonnet.UnsafeImports {
-		root := r.jsonnet.Root
-		if root == "" {
-			root = repoRoot(in.Name)
-		}
-		imp.sandbox(append([]string{root, vendor}, r.jsonnet.JPath...)...)
-	}
-	vm := newVM(imp, r.jsonnet)
-	out, err := evaluate(vm, in.Name, string(in.Data), r.jsonnet)
-	if err != nil {
-		return nil, evalError(in.Name, err)
-	}
-	return decodeObjects(in.Name, out)
-}
-
-func decodeObjects(file, out string) ([]Object, error) {
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{File: file, Msg: "decode jsonnet output: " + err.Error()}
-	}
-	return flatten(file, v)
-}
-
-// renderSnippet is the one call from Go into the library for manifest
-// inputs: the workload and the options arrive as JSON strings.
-const renderSnippet = `function(workload, params, objects)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, parameters: set.parameters }
-`
-
-// RenderYAML is Render followed by Encode(objects, "yaml"), the same bytes;
-// for manifest streams each workload's set is encoded as soon as it is
-// rendered, by the worker that rendered it, so big streams need less memory
-// and time.
-func (r *Renderer) RenderYAML(in Input) ([]byte, []Report, error) {
-	if in.IsJsonnet() {
-		objs, reports, err := r.Render(in)
-		if err != nil {
-			return nil, nil, err
-		}
-		y, err := encodeYAML(objs)
-		return y, reports, err
-	}
-	out, err := r.renderStream(in, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.keepForLint(out.objects) // with yamlOut, only after SetLint: lint views
-	return out.yaml, out.reports, nil
-}
-
-// renderStream renders a manifest stream, to objects or with yamlOut to
-// YAML.
-func (r *Renderer) renderStream(in Input, yamlOut bool) (*rendered, error) {
-	st, err := r.parse(in)
+	calls, err := r.selectWorkloads(items)
 	if err != nil {
 		return nil, err
 	}
-	return r.renderParsed(st, false, false, yamlOut)
+	r.run(calls, yamlOut)
+	return r.place(items, calls, yamlOut)
 }
 
-// stream is a parsed manifest input and the workloads selected in it.
-type stream struct {
-	name     string
-	ms       []manifest
-	selected []bool
-}
-
-func (st *stream) count() int {
-	n := 0
-	for _, s := range st.selected {
-		if s {
-			n++
+// read reads every input into the stream: manifests with their file and
+// line, jsonnet programs evaluated.
+func (r *Renderer) read(inputs []Input) ([]*item, error) {
+	var items []*item
+	for _, in := range inputs {
+		switch {
+		case in.Objects != nil:
+			for _, o := range in.Objects {
+				items = append(items, &item{Manifest: manifest.Manifest{Object: o, File: in.Name}})
+			}
+		case in.IsJsonnet():
+			vm := jsonnetvm.Program(in.Name, r.opts.Jsonnet)
+			out, err := jsonnetvm.Evaluate(vm, in.Name, string(in.Data), r.opts.Jsonnet)
+			if err != nil {
+				return nil, jsonnetvm.Err(in.Name, err)
+			}
+			objs, err := manifest.Objects(in.Name, []byte(out))
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range objs {
+				items = append(items, &item{Manifest: manifest.Manifest{Object: o, File: in.Name}, program: true})
+			}
+		default:
+			ms, err := manifest.Read(in.Name, in.Data)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				items = append(items, &item{Manifest: m})
+			}
 		}
 	}
-	return n
+	return items, nil
 }
 
-func (r *Renderer) parse(in Input) (*stream, error) {
-	ms, err := readManifests(in.Name, in.Data)
-	if err != nil {
-		return nil, err
-	}
-	selected, err := r.selectWorkloads(in.Name, ms)
-	if err != nil {
-		return nil, err
-	}
-	return &stream{name: in.Name, ms: ms, selected: selected}, nil
+// selection is the library's select.
+type selection struct {
+	Workloads []int `json:"workloads"`
+	Problems  []struct {
+		Index   *int    `json:"index"`
+		Message string  `json:"message"`
+		Hint    *string `json:"hint"`
+	} `json:"problems"`
+	ContextKinds []string `json:"contextKinds"`
 }
 
-type rendered struct {
-	objects    []Object
-	yaml       []byte
-	reports    []Report
-	parameters []json.RawMessage // OpenShift template parameters
-}
-
-// renderParsed gives each selected workload its canary set, in stream
-// order. With templateParams the sets carry OpenShift template parameters,
-// prefixed with the workload's name when prefixed is set. With yamlOut the
-// result holds the stream as YAML (Encode's bytes) instead of objects.
-//
-// The library calls run in parallel, one VM per worker (a VM is not safe
-// for concurrent use, and each keeps the parsed library between calls);
-// everything else runs in stream order, so the output and the error
-// reported (the first failing workload's) do not depend on the scheduling.
-func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bool) (*rendered, error) {
-	type call struct {
-		idx      int    // in st.ms
-		workload string // JSON
-		params   string // JSON
-		context  string // JSON: the stream's objects the library looks at
-
-		evalErr    error // from the library
-		err        error // decoding or encoding
-		objects    []Object
-		yaml       []byte // with yamlOut: the objects as YAML documents
-		ratio      Ratio
-		parameters []json.RawMessage
-	}
-	var calls []*call
-	for i, m := range st.ms {
-		if !st.selected[i] {
+// selectWorkloads asks the library which manifest objects get a canary,
+// and prepares their calls: options, and the objects of the stream the
+// library reads for each (its kinds, in the workload's namespace).
+func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
+	var views []Object
+	var sources []string
+	var at []int // view index -> item index
+	for i, it := range items {
+		if it.program {
 			continue
 		}
-		base := r.params
-		if r.workloadOptions != nil {
-			o, ok, err := r.workloadOptions(m.obj)
+		views = append(views, view(it.Object))
+		sources = append(sources, source(it.Manifest))
+		at = append(at, i)
+	}
+	if len(views) == 0 {
+		return nil, nil
+	}
+	workloads := r.opts.Workloads
+	if workloads == nil {
+		workloads = []string{}
+	}
+	out, err := call(r.libVM(0), "select", selectCall, r.opts.Jsonnet,
+		arg("objects", views), arg("params", r.params()), arg("workloads", workloads), arg("sources", sources))
+	if err != nil {
+		return nil, libraryError("", err)
+	}
+	var sel selection
+	if err := json.Unmarshal(out, &sel); err != nil {
+		return nil, fmt.Errorf("decode select: %w", err)
+	}
+	if len(sel.Problems) > 0 {
+		p := sel.Problems[0]
+		e := &Error{Msg: p.Message}
+		if p.Hint != nil {
+			e.Hint = *p.Hint
+		}
+		if p.Index != nil {
+			it := items[at[*p.Index]]
+			e.File, e.Line = it.File, it.Line
+		}
+		return nil, e
+	}
+
+	// The context: objects of the kinds the library reads, by namespace.
+	kinds := map[string]bool{}
+	for _, k := range sel.ContextKinds {
+		kinds[k] = true
+	}
+	byNS := map[string][]Object{}
+	for _, it := range items {
+		if kind, ns, _ := manifest.ObjectName(it.Object); !it.program && kinds[kind] {
+			byNS[ns] = append(byNS[ns], it.Object)
+		}
+	}
+	var calls []*task
+	for _, v := range sel.Workloads {
+		it := items[at[v]]
+		params := r.params()
+		if r.opts.WorkloadParams != nil {
+			p, ok, err := r.opts.WorkloadParams(it.Object)
 			if err != nil {
-				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
+				return nil, &Error{File: it.File, Line: it.Line, Msg: manifest.Describe(it.Object) + ": " + err.Error()}
 			}
 			if !ok {
 				continue
 			}
-			if base, err = o.params(); err != nil {
-				return nil, &Error{File: st.name, Line: m.line, Msg: describe(m.obj) + ": " + err.Error()}
-			}
+			params = p
 		}
-		params := maps.Clone(base)
-		if templateParams {
-			params["templateParameters"] = true
-			if prefixed {
-				_, _, name := objectName(m.obj)
-				params["templateParameters"] = map[string]any{"prefix": parameterPrefix(name)}
-			}
+		_, ns, _ := manifest.ObjectName(it.Object)
+		context := byNS[ns]
+		if context == nil {
+			context = []Object{}
 		}
-		pj, err := json.Marshal(params)
-		if err != nil {
-			return nil, err
-		}
-		wj, err := json.Marshal(m.obj)
-		if err != nil {
-			return nil, err
-		}
-		cj, err := json.Marshal(contextObjects(st.ms, m.obj))
-		if err != nil {
-			return nil, err
-		}
-		calls = append(calls, &call{idx: i, workload: string(wj), params: string(pj), context: string(cj)})
+		it.job = &task{at: at[v], workload: it.Object, params: params, context: context}
+		calls = append(calls, it.job)
 	}
+	return calls, nil
+}
 
-	// Each call: evaluate, decode, and with yamlOut encode, so that a big
-	// stream keeps YAML bytes rather than object trees (a third of the
-	// memory) and every step uses every worker.
-	do := func(w int, c *call) {
-		vm := r.libVM(w)
-		vm.TLAReset()
-		vm.TLAVar("workload", c.workload)
-		vm.TLAVar("params", c.params)
-		vm.TLAVar("objects", c.context)
-		res, err := evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
-		if err != nil {
-			if _, timedOut := err.(errTimeout); timedOut {
-				r.vms[w] = nil // still busy: never reuse it
+func (r *Renderer) params() map[string]any {
+	if r.opts.Params == nil {
+		return map[string]any{}
+	}
+	return r.opts.Params
+}
+
+// view is what select reads of an object: apiVersion, kind, name and
+// namespace.
+func view(o Object) Object {
+	v := Object{"apiVersion": o["apiVersion"], "kind": o["kind"]}
+	kind, ns, name := manifest.ObjectName(o)
+	meta := map[string]any{}
+	if name != "" {
+		meta["name"] = name
+	}
+	if ns != "" {
+		meta["namespace"] = ns
+	}
+	v["metadata"] = meta
+	v["kind"] = kind
+	return v
+}
+
+// source says where an object comes from, for messages: "file:line".
+func source(m manifest.Manifest) string {
+	if m.Line > 0 {
+		return fmt.Sprintf("%s:%d", m.File, m.Line)
+	}
+	return m.File
+}
+
+// run makes the library calls, in parallel, one VM per worker (a VM is not
+// safe for concurrent use, and each keeps the parsed library between
+// calls). Each worker also decodes and, for YAML out, encodes its sets, so
+// that every step uses every worker and a big stream keeps YAML bytes
+// rather than object trees.
+func (r *Renderer) run(calls []*task, yamlOut bool) {
+	workers := min(r.workers(), len(calls))
+	if workers == 0 {
+		return
+	}
+	r.libVM(workers - 1) // grow r.vms before the workers share it
+	if workers == 1 {
+		for _, c := range calls { // on this goroutine, whose stack has grown already
+			r.do(0, c, yamlOut)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan *task)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				r.do(w, c, yamlOut)
 			}
-			c.evalErr = err
-			return
+		}()
+	}
+	for _, c := range calls {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+}
+
+// do is one workload's call on worker w's VM.
+func (r *Renderer) do(w int, c *task, yamlOut bool) {
+	out, err := call(r.libVM(w), "render", renderCall, r.opts.Jsonnet,
+		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload))
+	if err != nil {
+		var timeout *jsonnetvm.TimeoutError
+		if errors.As(err, &timeout) {
+			r.vms[w] = nil // still busy: never reuse it
 		}
-		var set struct {
-			Objects    map[string]json.RawMessage `json:"objects"`
-			Ratio      Ratio                      `json:"ratio"`
-			Parameters []json.RawMessage          `json:"parameters"`
-		}
-		if err := json.Unmarshal([]byte(res), &set); err != nil {
+		c.err = err
+		return
+	}
+	var set struct {
+		Objects map[string]json.RawMessage `json:"objects"`
+		Ratio   Ratio                      `json:"ratio"`
+	}
+	if err := json.Unmarshal(out, &set); err != nil {
+		c.err = fmt.Errorf("decode library output: %w", err)
+		return
+	}
+	c.ratio = set.Ratio
+	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
+		var o Object
+		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
 			c.err = fmt.Errorf("decode library output: %w", err)
 			return
 		}
-		c.ratio, c.parameters = set.Ratio, set.Parameters
-		c.objects, c.err = decodeSet(st.name, set.Objects)
-	}
-	workers := min(r.workers(), len(calls))
-	if workers == 1 {
-		for _, c := range calls { // on this goroutine, whose stack has grown already
-			do(0, c)
-		}
-	} else if workers > 1 {
-		r.libVM(workers - 1) // grow r.vms before the workers share it
-		var wg sync.WaitGroup
-		next := make(chan *call)
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for c := range next {
-					do(w, c)
-				}
-			}()
-		}
-		for _, c := range calls {
-			next <- c
-		}
-		close(next)
-		wg.Wait()
-	}
-
-	// Placement: a member with the identity of an input object takes its
-	// place; the others go where the workload was.
-	placeOf := map[string]int{}
-	for i, m := range st.ms {
-		if _, ok := placeOf[identity(m.obj)]; !ok {
-			placeOf[identity(m.obj)] = i
-		}
-	}
-	slot := map[int][]int{} // input index -> member indices of the call at that index
-	replacement := map[int][2]int{}
-	callAt := map[int]*call{}
-	for ci, c := range calls {
-		callAt[c.idx] = c
-		if c.evalErr != nil || c.err != nil {
-			continue
-		}
-		for k, o := range c.objects {
-			j, ok := placeOf[identity(o)]
-			if !ok || j == c.idx {
-				slot[c.idx] = append(slot[c.idx], k)
-			} else if _, taken := replacement[j]; !taken {
-				replacement[j] = [2]int{ci, k}
+		c.members = append(c.members, o)
+		if yamlOut {
+			y, err := encode.YAML([]Object{o})
+			if err != nil {
+				c.err = err
+				return
 			}
+			c.yaml = append(c.yaml, y)
 		}
 	}
-	out := &rendered{}
-	for i, m := range st.ms {
-		c := callAt[i]
-		if c == nil {
-			o := m.obj
-			if rep, ok := replacement[i]; ok {
-				o = calls[rep[0]].objects[rep[1]]
-			}
-			if yamlOut {
-				y, err := encodeYAML([]Object{o})
-				if err != nil {
-					return nil, err
-				}
-				out.yaml = append(out.yaml, y...)
-				if r.lint == nil {
-					continue
-				}
-			}
-			out.objects = append(out.objects, o)
-			continue
+	if yamlOut { // keep what placement and lint read: the YAML is written
+		if r.opts.Lint {
+			c.members = lint.Views(c.members)
+		} else {
+			c.members = identities(c.members)
 		}
-		if c.evalErr != nil {
-			e := evalError(st.name, c.evalErr)
-			e.Line, e.Trace = m.line, nil
-			return nil, e
-		}
-		if c.err != nil {
-			return nil, c.err
-		}
-		for _, k := range slot[i] {
-			if yamlOut {
-				y, err := encodeYAML([]Object{c.objects[k]})
-				if err != nil {
-					return nil, err
-				}
-				out.yaml = append(out.yaml, y...)
-			}
-			out.objects = append(out.objects, c.objects[k])
-		}
-		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: c.ratio})
-		out.parameters = append(out.parameters, c.parameters...)
 	}
-	return out, nil
 }
 
-// identity is an object's group, kind, namespace and name.
-func identity(o Object) string {
-	kind, ns, name := objectName(o)
-	api, _ := o["apiVersion"].(string)
-	group, _, ok := strings.Cut(api, "/")
-	if !ok {
-		group = ""
-	}
-	return group + "/" + kind + "/" + ns + "/" + name
-}
-
-// contextObjects are the objects of the stream the library looks at for a
-// workload: those of the kinds it reads, in the workload's namespace.
-func contextObjects(ms []manifest, w Object) []Object {
-	_, ns, _ := objectName(w)
-	out := []Object{}
-	for _, m := range ms {
-		kind, mns, _ := objectName(m.obj)
-		if mns == ns && (kind == "Service" || kind == "HorizontalPodAutoscaler" || kind == "PodDisruptionBudget") {
-			out = append(out, m.obj)
-		}
+// identities keeps what placement reads of objects: their identity.
+func identities(objs []Object) []Object {
+	out := make([]Object, len(objs))
+	for i, o := range objs {
+		out[i] = view(o)
 	}
 	return out
+}
+
+// place puts each set among the stream's objects: a member with the
+// identity of an input object takes its place (a Service the input already
+// has stays where it is), the stable and the other members go where the
+// workload was, in the set's order (stream.libsonnet does the same for
+// canarygen.stream). The first error in stream order is reported, however
+// the work was scheduled.
+func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, error) {
+	placeOf := map[string]int{}
+	for i, it := range items {
+		id := manifest.Identity(it.Object)
+		if _, seen := placeOf[id]; !seen && !it.program {
+			placeOf[id] = i
+		}
+	}
+	type member struct {
+		c *task
+		k int
+	}
+	replacement := map[int]member{}
+	for _, c := range calls {
+		if c.err != nil {
+			it := items[c.at]
+			e := jsonnetvm.Err(it.File, c.err)
+			e.Line, e.Trace = it.Line, nil
+			return nil, e
+		}
+		for k, o := range c.members {
+			if j, ok := placeOf[manifest.Identity(o)]; ok && j != c.at {
+				if _, taken := replacement[j]; !taken {
+					replacement[j] = member{c, k}
+				}
+			}
+		}
+	}
+	res := &Result{}
+	var linted []Object
+	emit := func(o Object, y []byte) error {
+		if yamlOut {
+			if y == nil {
+				var err error
+				if y, err = encode.YAML([]Object{o}); err != nil {
+					return err
+				}
+			}
+			res.YAML = append(res.YAML, y...)
+			if r.opts.Lint {
+				linted = append(linted, lint.Views([]Object{o})...)
+			}
+			return nil
+		}
+		res.Objects = append(res.Objects, o)
+		return nil
+	}
+	for i, it := range items {
+		c := it.job
+		if c == nil {
+			o, y := it.Object, []byte(nil)
+			if m, ok := replacement[i]; ok {
+				o = m.c.members[m.k]
+				if yamlOut {
+					y = m.c.yaml[m.k]
+				}
+			}
+			if err := emit(o, y); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for k, o := range c.members {
+			if j, ok := placeOf[manifest.Identity(o)]; ok && j != i {
+				continue // in the place of the input object it stands for
+			}
+			var y []byte
+			if yamlOut {
+				y = c.yaml[k]
+			}
+			if err := emit(o, y); err != nil {
+				return nil, err
+			}
+		}
+		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio})
+	}
+	if r.opts.Lint {
+		if !yamlOut {
+			linted = lint.Views(res.Objects)
+		}
+		opts, err := lintOptions(r.params())
+		if err != nil {
+			return nil, err
+		}
+		res.Findings = lint.Objects(linted, opts)
+	}
+	return res, nil
 }
 
 // libVM is worker w's VM for library calls, made on first use.
@@ -577,7 +458,7 @@ func (r *Renderer) libVM(w int) *jsonnet.VM {
 		r.vms = append(r.vms, nil)
 	}
 	if r.vms[w] == nil {
-		r.vms[w] = newVM(newImporter(nil, ""), JsonnetOptions{MaxStack: r.jsonnet.MaxStack})
+		r.vms[w] = jsonnetvm.Library(r.opts.Jsonnet.MaxStack)
 	}
 	return r.vms[w]
 }
@@ -589,82 +470,4 @@ func (r *Renderer) workers() int {
 		return r.opts.Parallel
 	}
 	return runtime.GOMAXPROCS(0)
-}
-
-// parameterPrefix makes a template parameter prefix of a workload name:
-// "telemeter-server" gives "TELEMETER_SERVER_".
-func parameterPrefix(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return '_'
-	}, name) + "_"
-}
-
-func decodeSet(file string, set map[string]json.RawMessage) ([]Object, error) {
-	var out []Object
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		dec := json.NewDecoder(bytes.NewReader(set[k]))
-		dec.UseNumber()
-		var o Object
-		if err := dec.Decode(&o); err != nil {
-			return nil, &Error{File: file, Msg: "decode library output: " + err.Error()}
-		}
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-func isWorkload(o Object) bool {
-	kind, _, _ := objectName(o)
-	api, _ := o["apiVersion"].(string)
-	return api == "apps/v1" && (kind == "StatefulSet" || kind == "Deployment")
-}
-
-// selectWorkloads marks the workloads that get a canary: every StatefulSet
-// and Deployment, or those named by Options.Workloads, each of which must
-// exist. A workload may appear only once.
-func (r *Renderer) selectWorkloads(file string, ms []manifest) ([]bool, error) {
-	selected := make([]bool, len(ms))
-	seen := map[string]int{}
-	found := map[string]bool{}
-	var names []string
-	for i, m := range ms {
-		if !isWorkload(m.obj) {
-			continue
-		}
-		id := describe(m.obj)
-		if first, dup := seen[id]; dup {
-			return nil, &Error{File: file, Line: m.line, Msg: fmt.Sprintf("%s: appears twice (first on line %d)", id, first),
-				Hint: "each workload may appear once in an input"}
-		}
-		seen[id] = m.line
-		_, ns, name := objectName(m.obj)
-		names = append(names, name)
-		if len(r.opts.Workloads) == 0 {
-			selected[i] = true
-			continue
-		}
-		for _, w := range r.opts.Workloads {
-			if w == name || (ns != "" && w == ns+"/"+name) {
-				selected[i] = true
-				found[w] = true
-			}
-		}
-	}
-	for _, w := range r.opts.Workloads {
-		if !found[w] {
-			have := "none"
-			if len(names) > 0 {
-				have = strings.Join(names, ", ")
-			}
-			return nil, &Error{File: file, Msg: fmt.Sprintf("--workload %s: no StatefulSet or Deployment of that name", w),
-				Hint: "workloads in this input: " + have}
-		}
-	}
-	return selected, nil
 }

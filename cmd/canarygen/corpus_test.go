@@ -42,7 +42,7 @@ func badInputs() []struct {
 		{"invalid YAML", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n"), nil, "in.yaml:3: invalid YAML"},
 		{"JSON with a trailing comma", []byte(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"},}`), nil, "in.yaml:1: invalid JSON"},
 		{"a kind canarygen does not make canaries of", []byte("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n"), []string{"--workload", "agent"},
-			"in.yaml: --workload agent: no StatefulSet or Deployment of that name"},
+			`--workload: no StatefulSet or Deployment named "agent"`},
 		{"no selector", []byte(strings.Replace(deployment, "  selector: {matchLabels: {app: web}}\n", "", 1)), nil, "in.yaml:1: Deployment web: spec.selector.matchLabels: is missing or empty"},
 		{"no template", []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {selector: {matchLabels: {app: web}}}\n"), nil,
 			`in.yaml:1: Deployment web: spec.template.metadata.labels: does not carry the selector label "app"="web"`},
@@ -51,10 +51,10 @@ func badInputs() []struct {
 		{"selector not matching the pods", []byte(strings.Replace(deployment, "labels: {app: web}", "labels: {app: website}", 1)), nil,
 			`in.yaml:1: Deployment web: spec.template.metadata.labels: does not carry the selector label`},
 		{"duplicate workload", []byte(deployment + "---\n" + deployment), nil, "in.yaml:12: Deployment web: appears twice"},
-		{"percent out of range", []byte(deployment), []string{"--canary-percent", "100"}, "in.yaml:1: Deployment web: canary.percent: must be greater than 0 and less than 100"},
-		{"percent not a number", []byte(deployment), []string{"--canary-percent", "1O"}, "in.yaml:1: Deployment web: canary.percent: is not a decimal number"},
-		{"negative replicas", []byte(deployment), []string{"--canary-replicas", "-1"}, "in.yaml:1: Deployment web: canary.replicas: must be a whole number from 0"},
-		{"absurd replicas", []byte(deployment), []string{"--canary-replicas", "999999999"}, "in.yaml:1: Deployment web: canary.replicas: must be a whole number from 0"},
+		{"percent out of range", []byte(deployment), []string{"--canary-percent", "100"}, "in.yaml:1: Deployment web: --canary-percent: must be greater than 0 and less than 100"},
+		{"percent not a number", []byte(deployment), []string{"--canary-percent", "1O"}, "in.yaml:1: Deployment web: --canary-percent: is not a decimal number"},
+		{"negative replicas", []byte(deployment), []string{"--canary-replicas", "-1"}, "in.yaml:1: Deployment web: --canary-replicas: must be a whole number from 0"},
+		{"absurd replicas", []byte(deployment), []string{"--canary-replicas", "999999999"}, "in.yaml:1: Deployment web: --canary-replicas: must be a whole number from 0"},
 		{"missing canary container", []byte(deployment), []string{"--container", "sidecar"}, `in.yaml:1: Deployment web: spec.template.spec.containers: has no container named "sidecar"`},
 		{"name too long once suffixed", []byte(strings.Replace(deployment, "name: web}", "name: "+strings.Repeat("w", 250)+"}", 1)), nil, "in.yaml:1: Deployment " + strings.Repeat("w", 250) + ": metadata.name: the canary name"},
 		{"alias bomb", []byte("a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"), nil,
@@ -87,7 +87,7 @@ func TestBadInputCorpus(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatal("no answer within 30 s")
 			}
-			if code := exitCode(err); code != 1 {
+			if code := processExit(err); code != 1 {
 				t.Fatalf("exit %d, want 1: %s", code, stderr.String())
 			}
 			var errLines []string

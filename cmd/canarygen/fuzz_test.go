@@ -19,13 +19,9 @@ func FuzzRenderArgs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, joined string) {
 		args := strings.Split(joined, "\x00")
-		job, err := parseRender(args, discard{})
+		job, err := parseRender(args)
 		if err == nil && (job == nil || len(job.inputs) == 0) {
 			t.Fatalf("%q: accepted without inputs", args)
 		}
 	})
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,14 +13,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
 	"github.com/canarygen/canarygen"
 )
 
-const genHelp = `Usage: canarygen gen [flags]
-
-Renders every job of a canarygen.yaml: one output file per job, rendered in
+const genLong = `Renders every job of a canarygen.yaml: one output file per job, rendered in
 parallel, each exactly as 'canarygen render' with the job's flags would.
 Paths in the file are relative to it.
 
@@ -46,13 +44,11 @@ apply to manifest inputs skip jobs whose inputs are all jsonnet.
 --check renders without writing and fails, printing a diff, when an output
 is stale or missing, or when outputDir holds a file no job writes: the
 pre-commit hook and CI use it. --stdout prints every output, in job order,
-instead of writing files (Argo CD's plugin uses it).
+instead of writing files (Argo CD's plugin uses it).`
 
-Examples:
-  canarygen gen                       # write every output
+const genExample = `  canarygen gen                       # write every output
   canarygen gen --check               # exit 1 when anything is stale
-  canarygen gen -c deploy/canarygen.yaml --prune
-`
+  canarygen gen -c deploy/canarygen.yaml --prune`
 
 // config is a canarygen.yaml.
 type config struct {
@@ -64,8 +60,15 @@ type config struct {
 	} `json:"jobs"`
 }
 
-func runGen(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("gen", genHelp, stdout)
+func (c *cli) genCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "gen [flags]",
+		Short:   "render every job of a canarygen.yaml (--check: fail when stale)",
+		Long:    genLong,
+		Example: genExample,
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	file := fs.StringP("config", "c", "canarygen.yaml", "the config file")
 	check := fs.Bool("check", false, "compare instead of writing; exit 1 with a diff when an output is stale, missing or orphaned")
 	toStdout := fs.Bool("stdout", false, "print every output to stdout, in job order, instead of writing files")
@@ -73,44 +76,54 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
 	quiet := fs.BoolP("quiet", "q", false, "do not print replica reports on stderr")
 	sets := fs.StringArray("set", nil, "NAME=VALUE render flag for every job, overriding the file (repeatable)")
-	if code, done := parse(fs, args, stderr); done {
-		return code
-	}
-	if fs.NArg() > 0 {
-		return usageError(stderr, "gen", fmt.Sprintf("unexpected argument %q: jobs come from %s", fs.Arg(0), *file))
-	}
-	if *check && (*toStdout || *prune) {
-		return usageError(stderr, "gen", "--check only compares: leave out --stdout and --prune")
-	}
-	overrides := map[string]json.RawMessage{}
-	for _, kv := range *sets {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usageError(stderr, "gen", fmt.Sprintf("--set %q: want NAME=VALUE, such as canary-image=registry.example.com/app:2", kv))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("gen", "unexpected argument %q: jobs come from %s", args[0], *file)
 		}
-		b, _ := json.Marshal(v)
-		overrides[strings.TrimLeft(k, "-")] = b
+		if *check && (*toStdout || *prune) {
+			return usagef("gen", "--check only compares: leave out --stdout and --prune")
+		}
+		overrides := map[string]json.RawMessage{}
+		for _, kv := range *sets {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return usagef("gen", "--set %q: want NAME=VALUE, such as canary-image=registry.example.com/app:2", kv)
+			}
+			b, _ := json.Marshal(v)
+			overrides[strings.TrimLeft(k, "-")] = b
+		}
+		jobs, outputDir, err := loadConfig(*file, overrides)
+		if err != nil {
+			return err
+		}
+		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers})
 	}
-	jobs, outputDir, err := loadConfig(*file, overrides)
-	if err != nil {
-		return argError(err, "gen", stderr)
-	}
+	return cmd
+}
 
+type genMode struct {
+	check, stdout, prune, quiet bool
+	workers                     int
+}
+
+// gen renders every job in parallel, then writes, prints or checks their
+// outputs in job order.
+func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error {
 	type result struct {
-		data    []byte
-		reports []canarygen.Report
-		err     error
+		data []byte
+		res  *canarygen.Result
+		err  error
 	}
 	results := make([]result, len(jobs))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range max(1, *workers) {
+	for range max(1, mode.workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				data, reports, err := jobs[i].run(nil)
-				results[i] = result{data, reports, err}
+				data, res, err := jobs[i].run(nil)
+				results[i] = result{data, res, err}
 			}
 		}()
 	}
@@ -124,52 +137,52 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	for i, job := range jobs {
 		res := results[i]
 		if res.err != nil {
-			report(stderr, fmt.Errorf("%s: job %s: %w", *file, job.output, res.err))
+			c.report(fmt.Errorf("%s: job %s: %w", file, job.output, res.err), flagName)
 			failed = true
 			continue
 		}
 		switch {
-		case *toStdout:
-			stdout.Write(res.data)
-		case *check:
-			failed = checkFile(job.output, res.data, stdout, stderr) || failed
+		case mode.stdout:
+			c.stdout.Write(res.data)
+		case mode.check:
+			failed = c.checkFile(job.output, res.data) || failed
 		default:
 			if err := os.MkdirAll(filepath.Dir(job.output), 0o755); err != nil {
-				report(stderr, err)
+				c.report(err, flagName)
 				failed = true
-			} else if writeData(res.data, job.output, stdout, stderr) != exitOK {
+			} else if err := c.write(res.data, job.output); err != nil {
+				c.report(err, flagName)
 				failed = true
 			}
 		}
-		if !*quiet {
-			for _, rep := range res.reports {
-				fmt.Fprintf(stderr, "canarygen: %s\n", rep)
+		if !mode.quiet {
+			for _, rep := range res.res.Reports {
+				fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
 			}
 		}
 	}
-	if outputDir != "" && !*toStdout {
+	if outputDir != "" && !mode.stdout {
 		orphans, err := orphanFiles(outputDir, jobs)
 		if err != nil {
-			report(stderr, err)
-			return exitFailure
+			return err
 		}
 		for _, o := range orphans {
 			switch {
-			case *prune:
+			case mode.prune:
 				if err := os.Remove(o); err != nil {
-					report(stderr, err)
+					c.report(err, flagName)
 					failed = true
 				}
 			default:
-				fmt.Fprintf(stderr, "canarygen: error: %s: no job of %s writes it\ncanarygen: hint: delete it, or run 'canarygen gen --prune'\n", o, *file)
+				fmt.Fprintf(c.stderr, "canarygen: error: %s: no job of %s writes it\ncanarygen: hint: delete it, or run 'canarygen gen --prune'\n", o, file)
 				failed = true
 			}
 		}
 	}
 	if failed {
-		return exitFailure
+		return exitCode(exitFailure)
 	}
-	return exitOK
+	return nil
 }
 
 // loadConfig reads a canarygen.yaml into render jobs, resolving paths
@@ -221,7 +234,7 @@ func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob
 			allJsonnet = allJsonnet && (canarygen.Input{Name: in}).IsJsonnet()
 		}
 		for k, v := range overrides {
-			if !(allJsonnet && isCanaryFlag(k)) {
+			if !(allJsonnet && isCanarySetting(k)) {
 				flags[k] = v
 			}
 		}
@@ -235,7 +248,7 @@ func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob
 			}
 			args = append(args, rel(in))
 		}
-		job, err := parseRender(args, io.Discard)
+		job, err := parseRender(args)
 		if err != nil {
 			return nil, "", &canarygen.Error{File: file, Msg: where + ": " + err.Error()}
 		}
@@ -244,15 +257,6 @@ func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].output < jobs[b].output })
 	return jobs, rel(c.OutputDir), nil
-}
-
-func isCanaryFlag(name string) bool {
-	for _, f := range canaryFlags {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // notJobFlags are render flags a job may not set: the file says them.

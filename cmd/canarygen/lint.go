@@ -2,17 +2,19 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/canarygen/canarygen"
+	"github.com/canarygen/canarygen/internal/lint"
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
-const lintHelp = `Usage: canarygen lint [flags] FILE...
-
-Checks manifests for what makes a replica-ratio canary misbehave in a
+const lintLong = `Checks manifests for what makes a replica-ratio canary misbehave in a
 cluster: selectors that overlap, an HPA that moves the split,
 PodDisruptionBudgets that hang drains or leave the canary unprotected,
 pods scraped twice, Services that do not split by replicas, names past
@@ -38,99 +40,129 @@ and the counts on stderr. --format json prints a JSON array instead, one
 object per finding with the fields code, severity, file, line, object,
 message and anchor ([] when there is none).
 
-Examples:
-  canarygen render --canary-percent 10 app.yaml | canarygen lint -
-  canarygen lint --strict manifests/web.yaml cluster/hpa.yaml cluster/pdb.yaml
-  canarygen lint --canary-percent 10 --tolerance 2 --format json manifests.yaml
-
 Exit status: 0 no errors (warnings and info pass, unless --strict), 1 a
 finding of severity error, a warning with --strict, or an unreadable input,
 2 usage error.
 `
 
-func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+const lintExample = `  canarygen render --canary-percent 10 app.yaml | canarygen lint -
+  canarygen lint --strict manifests/web.yaml cluster/hpa.yaml cluster/pdb.yaml
+  canarygen lint --canary-percent 10 --tolerance 2 --format json manifests.yaml`
+
+func (c *cli) lintCommand() *cobra.Command {
 	var codes strings.Builder
-	for _, c := range canarygen.LintCodes {
-		fmt.Fprintf(&codes, "  %s %-8s %s\n", c.Code, c.Severity, c.Summary)
+	for _, code := range lint.Codes {
+		fmt.Fprintf(&codes, "  %s %-8s %s\n", code.Code, code.Severity, code.Summary)
 	}
-	fs := newFlagSet("lint", fmt.Sprintf(lintHelp, codes.String()), stdout)
+	cmd := &cobra.Command{
+		Use:     "lint [flags] FILE...",
+		Short:   "check manifests for what breaks a canary (CG001...; --strict, --format json)",
+		Long:    strings.TrimRight(fmt.Sprintf(lintLong, codes.String()), "\n"),
+		Example: lintExample,
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
 	format := fs.String("format", "text", "output format: text or json")
-	var opts canarygen.LintOptions
-	fs.StringVar(&opts.TrackLabel, "track-label", "", "KEY=VALUE label marking canary pods (default track=canary)")
-	fs.StringVar(&opts.Suffix, "suffix", "", "suffix of the canary's name (default \"-canary\")")
-	fs.StringVar(&opts.Percent, "canary-percent", "", "expected canary share in percent: warn (CG009) when the replicas give another")
-	fs.StringVar(&opts.Tolerance, "tolerance", "", "percentage points the share may be off --canary-percent (default 1)")
-	if code, done := parse(fs, args, stderr); done {
-		return code
-	}
-	if *format != "text" && *format != "json" {
-		return usageError(stderr, "lint", fmt.Sprintf("--format %q: want text or json", *format))
-	}
-	if fs.Changed("tolerance") && opts.Percent == "" {
-		return usageError(stderr, "lint", "--tolerance goes with --canary-percent")
-	}
-	if err := opts.Validate(); err != nil {
-		var e *canarygen.Error
-		if errors.As(err, &e) {
-			return usageError(stderr, "lint", e.Msg)
+	trackLabel := fs.String("track-label", "", "KEY=VALUE label marking canary pods (default track=canary)")
+	suffix := fs.String("suffix", "", "suffix of the canary's name (default \"-canary\")")
+	percent := fs.String("canary-percent", "", "expected canary share in percent: warn (CG009) when the replicas give another")
+	tolerance := fs.String("tolerance", "", "percentage points the share may be off --canary-percent (default 1)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if *format != "text" && *format != "json" {
+			return usagef("lint", "--format %q: want text or json", *format)
 		}
-		return usageError(stderr, "lint", err.Error())
-	}
-	if fs.NArg() == 0 {
-		return usageError(stderr, "lint", "no input: give manifest files, or - for stdin")
-	}
-	var inputs []canarygen.Input
-	stdinUsed := false
-	for _, f := range fs.Args() {
-		if (canarygen.Input{Name: f}).IsJsonnet() {
-			return usageError(stderr, "lint", fmt.Sprintf("%s: lint reads YAML or JSON manifests; render the program (render prints lint's warnings), or lint its output: canarygen render %s | canarygen lint -", f, f))
+		if fs.Changed("tolerance") && *percent == "" {
+			return usagef("lint", "--tolerance goes with --canary-percent")
 		}
-		if f == "-" {
-			if stdinUsed {
-				return usageError(stderr, "lint", "stdin (-) given twice")
-			}
-			stdinUsed = true
-		}
-	}
-	for _, f := range fs.Args() {
-		data, err := readInput(f, stdin)
+		opts, err := canarygen.LintDefaults()
 		if err != nil {
-			report(stderr, err)
-			return exitFailure
+			return err
 		}
-		inputs = append(inputs, canarygen.Input{Name: f, Data: data})
+		if *trackLabel != "" {
+			if opts.TrackKey, opts.TrackValue, err = canarygen.LabelPair("track-label", *trackLabel); err != nil {
+				return usagef("lint", "--track-label %q: want KEY=VALUE, such as track=canary", *trackLabel)
+			}
+		}
+		if *suffix != "" {
+			opts.Suffix = *suffix
+		}
+		if *percent != "" {
+			p, err := strconv.ParseFloat(*percent, 64)
+			if err != nil || !(p > 0 && p < 100) {
+				return usagef("lint", "--canary-percent %q: want a number between 0 and 100 (exclusive), such as 10 or 2.5", *percent)
+			}
+			opts.Percent = &p
+		}
+		if *tolerance != "" {
+			t, err := strconv.ParseFloat(*tolerance, 64)
+			if err != nil || !(t >= 0 && t < 100) {
+				return usagef("lint", "--tolerance %q: want percentage points, a number from 0 below 100, such as 1 or 2.5", *tolerance)
+			}
+			opts.Tolerance = t
+		}
+		if len(args) == 0 {
+			return usagef("lint", "no input: give manifest files, or - for stdin")
+		}
+		stdinUsed := false
+		for _, f := range args {
+			if (canarygen.Input{Name: f}).IsJsonnet() {
+				return usagef("lint", "%s: lint reads YAML or JSON manifests; render the program (render prints lint's warnings), or lint its output: canarygen render %s | canarygen lint -", f, f)
+			}
+			if f == "-" {
+				if stdinUsed {
+					return usagef("lint", "stdin (-) given twice")
+				}
+				stdinUsed = true
+			}
+		}
+		var ms []manifest.Manifest
+		for _, f := range args {
+			data, err := readInput(f, c.stdin)
+			if err != nil {
+				return err
+			}
+			got, err := manifest.Read(f, data)
+			if err != nil {
+				return err
+			}
+			ms = append(ms, got...)
+		}
+		findings := lint.Manifests(ms, opts)
+		if err := printFindings(c.stdout, findings, *format); err != nil {
+			return err
+		}
+		count := map[string]int{}
+		for _, f := range findings {
+			count[f.Severity]++
+		}
+		fmt.Fprintf(c.stderr, "canarygen: lint: %s, %s, %d info\n", plural(count["error"], "error"), plural(count["warning"], "warning"), count["info"])
+		if count["error"] > 0 || (*strict && count["warning"] > 0) {
+			return exitCode(exitFailure)
+		}
+		return nil
 	}
-	findings, err := canarygen.Lint(inputs, opts)
-	if err != nil {
-		report(stderr, err)
-		return exitFailure
-	}
+	return cmd
+}
 
-	if *format == "json" {
+func printFindings(w io.Writer, findings []lint.Finding, format string) error {
+	if format == "json" {
 		if findings == nil {
-			findings = []canarygen.Finding{}
+			findings = []lint.Finding{}
 		}
 		b, err := json.MarshalIndent(findings, "", "  ")
 		if err != nil {
-			report(stderr, err)
-			return exitFailure
+			return err
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
-	} else {
-		for _, f := range findings {
-			fmt.Fprintf(stdout, "%s:%d: %s %s %s: %s (see README.md#%s)\n", f.File, f.Line, f.Severity, f.Code, f.Object, f.Message, f.Anchor)
-		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
 	}
-	count := map[string]int{}
 	for _, f := range findings {
-		count[f.Severity]++
+		if _, err := fmt.Fprintf(w, "%s:%d: %s %s %s: %s (see README.md#%s)\n", f.File, f.Line, f.Severity, f.Code, f.Object, f.Message, f.Anchor); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(stderr, "canarygen: lint: %s, %s, %d info\n", plural(count["error"], "error"), plural(count["warning"], "warning"), count["info"])
-	if count["error"] > 0 || (*strict && count["warning"] > 0) {
-		return exitFailure
-	}
-	return exitOK
+	return nil
 }
 
 func plural(n int, word string) string {
@@ -138,14 +170,4 @@ func plural(n int, word string) string {
 		word += "s"
 	}
 	return fmt.Sprintf("%d %s", n, word)
-}
-
-// printLintWarnings prints what lint finds in a render, warnings and errors
-// alike as warnings: they do not change render's exit status.
-func printLintWarnings(stderr io.Writer, findings []canarygen.Finding) {
-	for _, f := range findings {
-		if f.Severity != "info" {
-			fmt.Fprintf(stderr, "canarygen: warning: %s %s: %s\n", f.Code, f.Object, f.Message)
-		}
-	}
 }

@@ -164,7 +164,7 @@ func firstDiff(a, b string) string {
 }
 
 // The library used from jsonnet and the CLI flags on the same workload must
-// give the same bytes (DESIGN property 7).
+// give the same bytes (ARCHITECTURE.md, property 7).
 func TestCLIMatchesLibrary(t *testing.T) {
 	cli, stderr, code := runCLI("render", "--canary-image", "registry.example.com/web:1.1.0", "--canary-percent", "16.67",
 		"--canary-arg=--log-level=debug", "examples/identity/web.json")
@@ -298,5 +298,19 @@ func TestReadmeRatioTables(t *testing.T) {
 		if code != 0 || !strings.Contains(string(readme), out) {
 			t.Errorf("README.md lacks the current output of canarygen %s:\n%s", strings.Join(args, " "), out)
 		}
+	}
+}
+
+// A jsonnet program sets the library's options itself: its errors name
+// them, not the flags they would be on a manifest input.
+func TestJsonnetErrorsNameOptions(t *testing.T) {
+	dir := t.TempDir()
+	web, _ := os.ReadFile("lib/tests/web.libsonnet")
+	os.WriteFile(filepath.Join(dir, "web.libsonnet"), web, 0o644)
+	prog := filepath.Join(dir, "app.jsonnet")
+	os.WriteFile(prog, []byte("(import 'canarygen/main.libsonnet').new(import 'web.libsonnet', { canary: { percent: 150 } })\n"), 0o644)
+	_, stderr, code := runCLI("render", "--unsafe-imports", prog)
+	if code != 1 || !strings.Contains(stderr, "Deployment shop/web: canary.percent: must be greater than 0") || strings.Contains(stderr, "--canary-percent") {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

@@ -11,7 +11,10 @@ import (
 
 	"github.com/canarygen/canarygen"
 	"github.com/canarygen/canarygen/internal/benchdata"
+	"github.com/canarygen/canarygen/internal/encode"
 )
+
+var percent10 = map[string]any{"canary": map[string]any{"percent": "10"}}
 
 // TestParallelRenderSameBytes: any number of workers, and RenderYAML's
 // encode-as-you-go, give Encode(Render)'s bytes with one worker, objects
@@ -27,22 +30,22 @@ func TestParallelRenderSameBytes(t *testing.T) {
 	}
 	input := canarygen.Input{Name: "in.yaml", Data: []byte(in.String())}
 	render := func(parallel int, direct bool) []byte {
-		r, err := canarygen.NewRenderer(canarygen.Options{Percent: "10", Parallel: parallel}, canarygen.JsonnetOptions{})
+		r, err := canarygen.NewRenderer(canarygen.Options{Params: percent10, Parallel: parallel})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if direct {
-			y, _, err := r.RenderYAML(input)
+			res, err := r.RenderYAML(input)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return y
+			return res.YAML
 		}
-		objs, _, err := r.Render(input)
+		res, err := r.Render(input)
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, err := canarygen.Encode(objs, "yaml")
+		y, err := encode.Encode(res.Objects, "yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,11 +60,11 @@ func TestParallelRenderSameBytes(t *testing.T) {
 			t.Errorf("Render with %d workers differs from one worker", p)
 		}
 		if got := render(p, true); !bytes.Equal(got, want) {
-			t.Errorf("RenderYAML with %d workers differs from canarygen.Encode(Render)", p)
+			t.Errorf("RenderYAML with %d workers differs from encode.Encode(Render)", p)
 		}
 	}
 	if got := render(1, true); !bytes.Equal(got, want) {
-		t.Errorf("RenderYAML with one worker differs from canarygen.Encode(Render)")
+		t.Errorf("RenderYAML with one worker differs from encode.Encode(Render)")
 	}
 }
 
@@ -78,11 +81,11 @@ func TestParallelRenderFirstError(t *testing.T) {
 		in.WriteString(w)
 	}
 	for range 5 {
-		r, err := canarygen.NewRenderer(canarygen.Options{Percent: "10", Parallel: 4}, canarygen.JsonnetOptions{})
+		r, err := canarygen.NewRenderer(canarygen.Options{Params: percent10, Parallel: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = r.RenderYAML(canarygen.Input{Name: "in.yaml", Data: []byte(in.String())})
+		_, err = r.RenderYAML(canarygen.Input{Name: "in.yaml", Data: []byte(in.String())})
 		if err == nil || !strings.Contains(err.Error(), "app-0011: spec.template.metadata.labels: the stable pods already carry track=canary") {
 			t.Fatalf("want the first workload's error, got %v", err)
 		}

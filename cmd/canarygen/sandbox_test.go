@@ -101,12 +101,12 @@ func TestEvaluationTimeout(t *testing.T) {
 	repo, _ := sandboxRepo(t)
 	f := writeProgram(t, repo, "local loop(n) = loop(n + 1) tailstrict; loop(0)")
 	out, err := exec.Command(buildCLI(t), "render", "--timeout", "1s", f).CombinedOutput()
-	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "did not finish within --timeout 1s") {
+	if code := processExit(err); code != 1 || !strings.Contains(string(out), "did not finish within --timeout 1s") {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
 
-func exitCode(err error) int {
+func processExit(err error) int {
 	if err == nil {
 		return 0
 	}

@@ -76,7 +76,7 @@ functionConfig:
 	for _, tc := range []struct{ options, want string }{
 		{"options: {canary: {precent: 10}}\n", "canary.precent: unknown option"},
 		{"optoins: {}\n", `unknown field "optoins"`},
-		{"workloads: [api]\n", "--workload api: no StatefulSet or Deployment"},
+		{"workloads: [api]\n", `workloads: no StatefulSet or Deployment named "api"`},
 	} {
 		var out, errb bytes.Buffer
 		code := run([]string{"krm"}, strings.NewReader(list(tc.options)), &out, &errb)

@@ -3,7 +3,7 @@ package main
 // The Go-native floor: what `canarygen render -q --canary-percent 10` prints
 // for the benchmark inputs, built without jsonnet. It ports the library
 // (lib/canarygen) for its default options plus canary.percent 10 only, and
-// serializes with canarygen.Encode, so the difference to the real render is
+// serializes with encode.Encode, so the difference to the real render is
 // the cost of the jsonnet evaluation.
 
 import (
@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/canarygen/canarygen"
+	"github.com/canarygen/canarygen/internal/encode"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
@@ -81,7 +82,7 @@ func floor(in []byte) ([]byte, error) {
 		}
 		out = append(out, set...)
 	}
-	return canarygen.Encode(out, "yaml")
+	return encode.Encode(out, "yaml")
 }
 
 func floorMap(o map[string]any, k string) map[string]any {

@@ -13,18 +13,15 @@ import (
 // what canarygen renders, so the benchmark compares equal work.
 func TestFloorMatchesCanarygen(t *testing.T) {
 	data := benchdata.Stream(24)
-	r, err := canarygen.NewRenderer(canarygen.Options{Percent: "10"}, canarygen.JsonnetOptions{})
+	r, err := canarygen.NewRenderer(canarygen.Options{Params: map[string]any{"canary": map[string]any{"percent": "10"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, _, err := r.Render(canarygen.Input{Name: "in.yaml", Data: data})
+	res, err := r.RenderYAML(canarygen.Input{Name: "in.yaml", Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := canarygen.Encode(objs, "yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := res.YAML
 	got, err := floor(data)
 	if err != nil {
 		t.Fatal(err)

@@ -64,7 +64,7 @@ local workload(m) =
     if m.isStatefulSet && std.length(m.canaryName) > maxStatefulSetName then
       m.fail('metadata.name',
              'the canary name ' + util.show(m.canaryName) + ' has ' + std.length(m.canaryName) + ' characters; a StatefulSet name may have at most ' + maxStatefulSetName,
-             'its pods get the label controller-revision-hash=<name>-<hash>, at most 63 characters: use a shorter canary.suffix (--suffix)')
+             'its pods get the label controller-revision-hash=<name>-<hash>, at most 63 characters: use a shorter `canary.suffix`')
     else true,
     if !std.isArray(m.targets) || std.length([t for t in m.targets if !std.isString(t)]) > 0 then
       m.fail('canary.container', 'must be a container name or a list of names, got ' + util.show(c.canary.container))
@@ -109,7 +109,7 @@ local workload(m) =
       m.fail('track.stable', util.show(c.track.stable) + ' is not a valid, non-empty label value')
     else true,
     if c.track.stable != null && c.track.stable == c.track.value then
-      m.fail('track.stable', 'must differ from track.value (' + util.show(c.track.value) + ')')
+      m.fail('track.stable', 'must differ from `track.value` (' + util.show(c.track.value) + ')')
     else true,
     if c.track.stable != null && std.objectHas(m.podLabels, c.track.key) && m.podLabels[c.track.key] != c.track.stable then
       m.fail('spec.template.metadata.labels',
@@ -124,7 +124,7 @@ local input(m) =
     if m.inputPDB != null then
       m.fail('pdb',
              'the input already has PodDisruptionBudget ' + util.namespaceOf(m.inputPDB) + '/' + util.nameOf(m.inputPDB) + ' over these pods; with a second one, evictions of these pods fail',
-             "keep yours (make its selector the Service's, so it spans both tracks) and drop --pdb-min-available/--pdb-max-unavailable, or remove yours")
+             "keep yours (make its selector the Service's, so it spans both tracks) and drop `pdb`, or remove yours")
     else true,
     local hpa = m.hpa;
     if hpa != null && !(std.isObject(hpa) && util.get(hpa, 'kind') == 'HorizontalPodAutoscaler'
@@ -185,7 +185,7 @@ local serviceMonitor(m, set) =
     if set.metricsPort == null then
       m.fail('metricsPort',
              'cannot tell which Service port serves metrics among ' + std.join(', ', [util.show(p) for p in ports]),
-             'name it with metricsPort (CLI: --metrics-port), or name the port "metrics"')
+             'name it with `metricsPort`, or name the port "metrics"')
     else true,
     if !std.member(ports, set.metricsPort) then
       m.fail('metricsPort', util.show(set.metricsPort) + ' is not a port of the Service; ports are: ' + std.join(', ', [util.show(p) for p in ports]))

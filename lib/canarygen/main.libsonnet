@@ -93,8 +93,32 @@ local new(workload, params={}, objects=[]) =
   // (see stream.libsonnet).
   stream(objects, params={}, workloads=[]):: stream.stream(new, objects, params, workloads),
 
+  // A whole stream as one OpenShift Template, for `oc process`: every
+  // selected workload's set with template parameters (prefixed with the
+  // workload's name when there are several), and the other objects.
+  // template: { name (default: the first workload's), parameters (the
+  // inputs' own: [{ name, value }]) }. Gives { template, reports }.
+  openshiftTemplate(objects, params={}, workloads=[], template={})::
+    local sel = stream.select(objects, params, workloads);
+    local prefixed = std.length(sel.workloads) > 1;
+    local withParameters(w, p, objs) = new(w, p {
+      templateParameters: if prefixed then { prefix: util.parameterPrefix(util.nameOf(w)) } else true,
+    }, objs);
+    local placed = stream.place(withParameters, objects, params, workloads);
+    local name =
+      if util.get(template, 'name') != null then template.name
+      else if std.length(sel.workloads) > 0 then util.nameOf(objects[sel.workloads[0]])
+      else util.fail('', 'template.name', 'no workload to name the Template after', 'give the Template a name (`template.name`)');
+    {
+      template: openshift.template(placed.objects, {
+        name: name,
+        parameters: std.flattenArrays([s[1].parameters for s in placed.sets]) + util.get(template, 'parameters', []),
+      }),
+      reports: [{ object: util.describe(objects[s[0]]), ratio: s[1].ratio } for s in placed.sets],
+    },
+
   // For callers that dispatch workloads themselves (the CLI): the kinds
   // canarygen.new reads among `objects`, and the selection of a stream.
   contextKinds:: context.kinds,
-  select(objects, params={}, workloads=[]):: stream.select(objects, params, workloads),
+  select(objects, params={}, workloads=[], sources=[]):: stream.select(objects, params, workloads, sources),
 }

@@ -96,9 +96,9 @@ local podIndexLabel = 'apps.kubernetes.io/pod-index';
       if c.hpa == true then
         local found = context.hpa(w, m.objects);
         if found == null then
-          m.fail('--canary-hpa',
+          m.fail('hpa',
                  'no autoscaling/v2 HorizontalPodAutoscaler in the input targets it',
-                 "put the stable's HPA in the same input (e.g. `kubectl get deploy,hpa -o yaml`), or drop --canary-hpa")
+                 "put the stable's HPA in the same input (e.g. `kubectl get deploy,hpa -o yaml`), or drop `hpa`")
         else found
       else c.hpa,
     // A PDB of the input over the workload's pods: with the pdb option, a

@@ -89,7 +89,7 @@ local withoutNamespace(o) =
         util.fail(where,
                   describe(list[i]),
                   'uses the parameter ${' + missing[0] + '}, which is not declared',
-                  'declare it (CLI: --param ' + missing[0] + '=DEFAULT; jsonnet: parameters: [{ name: "' + missing[0] + '", value: ... }])')
+                  "declare it among the Template's parameters (`template.parameters " + missing[0] + '=DEFAULT`)')
       else true
       for i in std.range(0, std.length(list) - 1)
     ];

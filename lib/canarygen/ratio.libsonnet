@@ -121,7 +121,7 @@ local result(mode, s, c, p, P) =
             util.fail(where,
                       field('total'),
                       'a total of ' + n + ' replica(s) cannot be split between two tracks',
-                      'keeping the total needs at least 2 replicas (one per track): raise the replicas, or add the canary on top of the stable (keepTotal: false, CLI: drop --keep-total)')
+                      'keeping the total needs at least 2 replicas (one per track): raise the replicas, or add the canary on top of the stable (without `canary.keepTotal`)')
           else
             local c = nearest(n, P);
             result('percentKeepTotal', n - c, c, spec.percent, P)

@@ -66,9 +66,10 @@ local failOn(sel) =
     local p = sel.problems[0];
     error 'canarygen: ' + p.message + (if p.hint == null then '' else '\nhint: ' + p.hint);
 
-// stream(new, objects, params, workloads): the objects with the selected
-// workloads' sets in place.
-local stream(new, objects, params={}, workloads=[]) =
+// place(new, objects, params, workloads): the objects with the selected
+// workloads' sets in place ({ objects, sets: [[index, set], ...] }). new is
+// canarygen.new, or a function of the same arguments.
+local place(new, objects, params={}, workloads=[]) =
   local sel = select(objects, params, workloads);
   local n = std.length(objects);
   local ids = [util.identity(o) for o in objects];
@@ -87,15 +88,20 @@ local stream(new, objects, params={}, workloads=[]) =
     if placeOfMember(i, o) != i
   ]);
   assert failOn(sel);
-  std.flattenArrays([
-    if std.objectHas(chosen, util.pad(i)) then [o for o in members(i) if placeOfMember(i, o) == i]
-    else if std.objectHas(replacements, util.pad(i)) then [replacements[util.pad(i)]]
-    else [objects[i]]
-    for i in std.range(0, n - 1)
-  ]);
+  {
+    objects: std.flattenArrays([
+      if std.objectHas(chosen, util.pad(i)) then [o for o in members(i) if placeOfMember(i, o) == i]
+      else if std.objectHas(replacements, util.pad(i)) then [replacements[util.pad(i)]]
+      else [objects[i]]
+      for i in std.range(0, n - 1)
+    ]),
+    sets: [[i, sets[util.pad(i)]] for i in sel.workloads],
+  };
 
 {
   isWorkload:: isWorkload,
   select:: select,
-  stream:: stream,
+  place:: place,
+  // The objects only.
+  stream(new, objects, params={}, workloads=[]):: place(new, objects, params, workloads).objects,
 }

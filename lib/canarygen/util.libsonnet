@@ -178,6 +178,11 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
         local at = colons[std.length(colons) - 1];
         { repo: std.substr(img, 0, at), tag: std.substr(img, at + 1, std.length(img) - at - 1) },
 
+  // A template parameter prefix of a workload name: 'telemeter-server'
+  // gives 'TELEMETER_SERVER_'.
+  parameterPrefix(name)::
+    std.join('', [if std.objectHas(alnum, ch) then std.asciiUpper(ch) else '_' for ch in std.stringChars(name)]) + '_',
+
   // Prometheus label name for a Kubernetes label key (podTargetLabels
   // sanitizes every character outside [a-zA-Z0-9_] to '_').
   promLabel(k)::

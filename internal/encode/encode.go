@@ -1,44 +1,47 @@
-package canarygen
+// Package encode writes objects as bytes: a YAML stream (the bytes
+// sigs.k8s.io/yaml gives, which kubectl and the goldens use) or JSON. Keys
+// are sorted, so the same objects always give the same bytes.
+package encode
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
 
 	yamlv2 "go.yaml.in/yaml/v2"
+
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
 // Encode writes objects as a YAML stream (each document opened by "---"),
 // for format "json" as one indented v1 List, and for "json-object" as the
 // one object given, indented. Keys are sorted, so the same objects always
 // give the same bytes.
-func Encode(objs []Object, format string) ([]byte, error) {
+func Encode(objs []manifest.Object, format string) ([]byte, error) {
 	switch format {
 	case "", "yaml":
-		return encodeYAML(objs)
+		return YAML(objs)
 	case "json-object":
 		if len(objs) != 1 {
 			return nil, fmt.Errorf("json-object: want one object, got %d", len(objs))
 		}
-		return encodeJSON(objs[0])
+		return JSON(objs[0])
 	case "json":
 		items := objs
 		if items == nil {
-			items = []Object{}
+			items = []manifest.Object{}
 		}
-		return encodeJSON(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+		return JSON(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 	default:
 		return nil, fmt.Errorf("unknown format %q: want yaml or json", format)
 	}
 }
 
-// encodeYAML writes objects as a YAML stream, each document opened by "---".
-func encodeYAML(objs []Object) ([]byte, error) {
+// YAML writes objects as a YAML stream, each document opened by "---".
+func YAML(objs []manifest.Object) ([]byte, error) {
 	docs, err := yamlDocs(objs)
 	if err != nil {
 		return nil, err
@@ -58,7 +61,7 @@ func encodeYAML(objs []Object) ([]byte, error) {
 // yamlDocs encodes each object; large streams on every CPU, since YAML
 // emission costs about as much as the rendering. The bytes do not depend on
 // the split.
-func yamlDocs(objs []Object) ([][]byte, error) {
+func yamlDocs(objs []manifest.Object) ([][]byte, error) {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
 	workers := min(runtime.GOMAXPROCS(0), len(objs)/32+1)
@@ -69,7 +72,7 @@ func yamlDocs(objs []Object) ([][]byte, error) {
 			defer wg.Done()
 			for i := w; i < len(objs); i += workers {
 				if docs[i], errs[i] = toYAML(objs[i]); errs[i] != nil {
-					errs[i] = fmt.Errorf("encode %s: %w", describe(objs[i]), errs[i])
+					errs[i] = fmt.Errorf("encode %s: %w", manifest.Describe(objs[i]), errs[i])
 				}
 			}
 		}()
@@ -143,7 +146,7 @@ func yamlValue(v any) (any, error) {
 	}
 }
 
-func encodeJSON(v any) ([]byte, error) {
+func JSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -152,37 +155,4 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// WriteFileAtomic replaces path with data, or leaves it untouched: the data
-// goes to a temporary file in the same directory, which is synced and then
-// renamed over path. On failure the temporary file is removed.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	perm := os.FileMode(0o644)
-	if st, statErr := os.Stat(path); statErr == nil {
-		perm = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

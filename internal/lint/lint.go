@@ -1,4 +1,8 @@
-package canarygen
+// Package lint checks Kubernetes manifests for what makes a replica-ratio
+// canary misbehave once it is in a cluster (codes CG001...; README.md has a
+// section for each). It reads objects only: manifest streams, or a render's
+// output.
+package lint
 
 import (
 	"cmp"
@@ -8,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
 // Finding is one lint result: a fixed code, its severity, the object it is
@@ -24,22 +30,23 @@ type Finding struct {
 	Anchor   string `json:"anchor"`
 }
 
-// LintOptions say how canaries are recognised and what share they should
-// have. The zero value lints with canarygen's defaults.
-type LintOptions struct {
-	TrackLabel string // KEY=VALUE on the canary's pods; default track=canary
-	Suffix     string // canary name = stable name + Suffix; default -canary
-	Percent    string // expected canary share in percent; "" skips CG009
-	Tolerance  string // CG009's allowance in percentage points; default 1
+// Options say how canaries are recognised and what share they should
+// have. Callers give the track label and suffix canarygen renders with
+// (the library's defaults unless changed).
+type Options struct {
+	TrackKey, TrackValue string   // the label on the canary's pods
+	Suffix               string   // canary name = stable name + Suffix
+	Percent              *float64 // expected canary share in percent; nil skips CG009
+	Tolerance            float64  // CG009's allowance in percentage points
 }
 
-// LintCode describes one finding code; README.md has a section for each.
-type LintCode struct {
+// Code describes one finding code; README.md has a section for each.
+type Code struct {
 	Code, Severity, Summary string
 }
 
-// LintCodes lists every code lint reports, in order.
-var LintCodes = []LintCode{
+// Codes lists every code lint reports, in order.
+var Codes = []Code{
 	{"CG001", "info", "the stable's selector also matches the canary's pods"},
 	{"CG002", "warning", "a HorizontalPodAutoscaler scales the stable"},
 	{"CG003", "error", "a workload's pods are selected by more than one PodDisruptionBudget"},
@@ -54,7 +61,7 @@ var LintCodes = []LintCode{
 }
 
 func lintSeverity(code string) string {
-	for _, c := range LintCodes {
+	for _, c := range Codes {
 		if c.Code == code {
 			return c.Severity
 		}
@@ -62,137 +69,45 @@ func lintSeverity(code string) string {
 	panic("unknown lint code " + code)
 }
 
-// lintSettings are LintOptions parsed.
-type lintSettings struct {
-	trackKey, trackValue string
-	suffix               string
-	percent              *float64
-	tolerance            float64
-}
-
-// Validate checks the options: the track label is KEY=VALUE, the percent
-// is between 0 and 100, the tolerance is not negative.
-func (o LintOptions) Validate() error {
-	_, err := o.settings()
-	return err
-}
-
-func (o LintOptions) settings() (lintSettings, error) {
-	s := lintSettings{trackKey: "track", trackValue: "canary", suffix: "-canary", tolerance: 1}
-	if o.TrackLabel != "" {
-		k, v, err := splitTrackLabel(o.TrackLabel)
-		if err != nil {
-			return s, err
-		}
-		s.trackKey, s.trackValue = k, v
-	}
-	if o.Suffix != "" {
-		s.suffix = o.Suffix
-	}
-	if o.Percent != "" {
-		p, err := strconv.ParseFloat(o.Percent, 64)
-		if err != nil || !(p > 0 && p < 100) {
-			return s, &Error{Msg: fmt.Sprintf("--canary-percent %q: want a number between 0 and 100 (exclusive), such as 10 or 2.5", o.Percent)}
-		}
-		s.percent = &p
-	}
-	if o.Tolerance != "" {
-		t, err := strconv.ParseFloat(o.Tolerance, 64)
-		if err != nil || !(t >= 0 && t < 100) {
-			return s, &Error{Msg: fmt.Sprintf("--tolerance %q: want percentage points, a number from 0 below 100, such as 1 or 2.5", o.Tolerance)}
-		}
-		s.tolerance = t
-	}
-	return s, nil
-}
-
-// Lint reads YAML or JSON manifest streams and lints their objects
-// together, as one cluster would hold them: an HPA in one file and its
-// Deployment in another are found. Jsonnet inputs are refused; render them
-// (render prints lint's warnings itself) or lint render's output.
-// Findings are sorted by file, line, code and object.
-func Lint(inputs []Input, opts LintOptions) ([]Finding, error) {
-	s, err := opts.settings()
-	if err != nil {
-		return nil, err
-	}
+// Manifests lints the objects of manifest streams together, as one cluster
+// would hold them: an HPA in one file and its Deployment in another are
+// found. Findings carry each object's file and line and are sorted by file,
+// line, code and object.
+func Manifests(ms []manifest.Manifest, opts Options) []Finding {
 	var objs []*lintObject
-	for _, in := range inputs {
-		if in.IsJsonnet() {
-			return nil, &Error{File: in.Name, Msg: "lint reads YAML or JSON manifests, not jsonnet",
-				Hint: "render the program, which prints lint's warnings too, or lint its output: canarygen render " + in.Name + " | canarygen lint -"}
-		}
-		ms, err := readManifests(in.Name, in.Data)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			objs = append(objs, newLintObject(m.obj, in.Name, m.line))
-		}
+	for _, m := range ms {
+		objs = append(objs, newLintObject(m.Object, m.File, m.Line))
 	}
-	return lint(objs, s), nil
+	return lint(objs, opts)
 }
 
-// LintObjects lints objects already in memory, such as a render's output;
-// findings carry file but no line. Options are expected to be valid
-// (LintOptions.Validate); invalid ones fall back to the defaults.
-func LintObjects(file string, objs []Object, opts LintOptions) []Finding {
-	s, err := opts.settings()
-	if err != nil {
-		s, _ = LintOptions{}.settings()
-	}
+// Objects lints objects already in memory, such as a render's output;
+// findings carry neither file nor line.
+func Objects(objs []manifest.Object, opts Options) []Finding {
 	var los []*lintObject
 	for _, o := range objs {
-		los = append(los, newLintObject(o, file, 0))
+		los = append(los, newLintObject(o, "", 0))
 	}
-	return lint(los, s)
-}
-
-// SetLint makes the renderer keep what lint needs of every object Render
-// and RenderYAML give (all of the kinds lint checks, the names of the
-// others: no dashboards), so that LintFindings can lint a render whose
-// objects were encoded as they came.
-func (r *Renderer) SetLint(opts LintOptions) error {
-	if err := opts.Validate(); err != nil {
-		return err
-	}
-	r.lint = &opts
-	return nil
-}
-
-// LintFindings lints everything rendered since SetLint, all inputs
-// together; findings carry neither file nor line.
-func (r *Renderer) LintFindings() []Finding {
-	if r.lint == nil {
-		return nil
-	}
-	return LintObjects("", r.linted, *r.lint)
-}
-
-// keepForLint keeps objs for LintFindings, after SetLint.
-func (r *Renderer) keepForLint(objs []Object) {
-	if r.lint != nil {
-		r.linted = append(r.linted, lintViews(objs)...)
-	}
+	return lint(los, opts)
 }
 
 // lintKinds are the kinds lint reads more of than the name.
 var lintKinds = map[string]bool{"StatefulSet": true, "Deployment": true, "Service": true, "HorizontalPodAutoscaler": true,
 	"PodDisruptionBudget": true, "ServiceMonitor": true, "PrometheusRule": true}
 
-// lintViews gives what lint reads of objects: the whole object for the
+// Views gives what lint reads of objects: the whole object for the
 // kinds it checks, apiVersion, kind and name of the others.
-func lintViews(objs []Object) []Object {
-	out := make([]Object, 0, len(objs))
+func Views(objs []manifest.Object) []manifest.Object {
+	out := make([]manifest.Object, 0, len(objs))
 	for _, o := range objs {
-		kind, ns, name := objectName(o)
+		kind, ns, name := manifest.ObjectName(o)
 		meta := map[string]any{"name": name}
 		if ns != "" {
 			meta["namespace"] = ns
 		}
 		switch {
 		case !lintKinds[kind]:
-			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta}
+			o = manifest.Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta}
 		case isWorkload(o):
 			// What the checks read: replicas, selector and pod labels, not
 			// the pod spec (most of a workload's size).
@@ -200,25 +115,25 @@ func lintViews(objs []Object) []Object {
 			meta["labels"], meta["annotations"] = m["labels"], m["annotations"]
 			spec, _ := o["spec"].(map[string]any)
 			view := map[string]any{"replicas": spec["replicas"], "selector": spec["selector"]}
-			if labels := field(spec, "template", "metadata", "labels"); labels != nil {
+			if labels := manifest.Field(spec, "template", "metadata", "labels"); labels != nil {
 				view["template"] = map[string]any{"metadata": map[string]any{"labels": labels}}
 			}
-			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": view}
+			o = manifest.Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": view}
 		case kind == "PrometheusRule":
 			// Only the alerts' names and expressions (CG010).
 			var groups []any
 			for _, g := range fieldList(o, "spec", "groups") {
 				var alerts []any
 				for _, r := range fieldList(g, "rules") {
-					if a, _ := field(r, "alert").(string); a != "" {
-						alerts = append(alerts, map[string]any{"alert": a, "expr": field(r, "expr")})
+					if a, _ := manifest.Field(r, "alert").(string); a != "" {
+						alerts = append(alerts, map[string]any{"alert": a, "expr": manifest.Field(r, "expr")})
 					}
 				}
 				groups = append(groups, map[string]any{"rules": alerts})
 			}
 			m, _ := o["metadata"].(map[string]any)
 			meta["labels"] = m["labels"]
-			o = Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": map[string]any{"groups": groups}}
+			o = manifest.Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": map[string]any{"groups": groups}}
 		}
 		out = append(out, o)
 	}
@@ -226,13 +141,13 @@ func lintViews(objs []Object) []Object {
 }
 
 func fieldList(v any, path ...string) []any {
-	l, _ := field(v, path...).([]any)
+	l, _ := manifest.Field(v, path...).([]any)
 	return l
 }
 
 // lintObject is one object and where it came from.
 type lintObject struct {
-	obj                 Object
+	obj                 manifest.Object
 	file                string
 	line                int
 	kind, ns, name      string
@@ -241,17 +156,17 @@ type lintObject struct {
 	labels, annotations map[string]string
 }
 
-func newLintObject(o Object, file string, line int) *lintObject {
+func newLintObject(o manifest.Object, file string, line int) *lintObject {
 	lo := &lintObject{obj: o, file: file, line: line}
-	lo.kind, lo.ns, lo.name = objectName(o)
+	lo.kind, lo.ns, lo.name = manifest.ObjectName(o)
 	lo.api, _ = o["apiVersion"].(string)
 	lo.spec, _ = o["spec"].(map[string]any)
-	lo.labels = stringLabels(field(o, "metadata", "labels"))
-	lo.annotations = stringLabels(field(o, "metadata", "annotations"))
+	lo.labels = manifest.StringMap(manifest.Field(o, "metadata", "labels"))
+	lo.annotations = manifest.StringMap(manifest.Field(o, "metadata", "annotations"))
 	return lo
 }
 
-func (o *lintObject) String() string { return describe(o.obj) }
+func (o *lintObject) String() string { return manifest.Describe(o.obj) }
 
 // workload is a StatefulSet or Deployment; a canary when its pods carry
 // the track label.
@@ -284,7 +199,7 @@ type canaryPair struct{ stable, canary *workload }
 // lintRun holds one lint run: the objects, indexed by kind and namespace,
 // the workloads and canary pairs found among them, and the findings so far.
 type lintRun struct {
-	s         lintSettings
+	s         Options
 	objs      []*lintObject
 	byKind    map[string][]*lintObject // kind -> objects
 	byKindNS  map[[2]string][]*lintObject
@@ -307,7 +222,7 @@ var lintChecks = []func(*lintRun){
 	(*lintRun).checkNames,           // CG011
 }
 
-func lint(objs []*lintObject, s lintSettings) []Finding {
+func lint(objs []*lintObject, s Options) []Finding {
 	l := &lintRun{s: s, objs: objs, byKind: map[string][]*lintObject{}, byKindNS: map[[2]string][]*lintObject{}, wlByNS: map[string][]*workload{}}
 	for _, o := range objs {
 		l.byKind[o.kind] = append(l.byKind[o.kind], o)
@@ -346,9 +261,9 @@ func (l *lintRun) findPairs() {
 			continue
 		}
 		w := &workload{lintObject: o, selector: parseSelector(o.spec["selector"]),
-			podLabels: stringLabels(field(o.spec, "template", "metadata", "labels"))}
-		v, ok := w.podLabels[l.s.trackKey]
-		w.canary = ok && v == l.s.trackValue
+			podLabels: manifest.StringMap(manifest.Field(o.spec, "template", "metadata", "labels"))}
+		v, ok := w.podLabels[l.s.TrackKey]
+		w.canary = ok && v == l.s.TrackValue
 		l.workloads = append(l.workloads, w)
 		l.wlByNS[w.ns] = append(l.wlByNS[w.ns], w)
 		if k := [3]string{w.kind, w.ns, w.name}; byName[k] == nil {
@@ -360,7 +275,7 @@ func (l *lintRun) findPairs() {
 			continue
 		}
 		var stable *workload
-		if base, ok := strings.CutSuffix(c.name, l.s.suffix); ok {
+		if base, ok := strings.CutSuffix(c.name, l.s.Suffix); ok {
 			if w := byName[[3]string{c.kind, c.ns, base}]; w != nil && !w.canary {
 				stable = w
 			}
@@ -387,7 +302,7 @@ func (l *lintRun) checkSelectorOverlap() {
 			l.add("CG001", p.stable.lintObject,
 				"its selector also matches the pods of %s, so whatever goes by it (HPA metrics, PodDisruptionBudgets, kubectl get -l, the %s's status.selector) counts canary pods too; "+
 					"that is the default mode and safe for the controllers, but add %s!=%s where you mean the stable's pods, or separate the selectors with --stable-track",
-				p.canary, p.stable.kind, l.s.trackKey, l.s.trackValue)
+				p.canary, p.stable.kind, l.s.TrackKey, l.s.TrackValue)
 		}
 	}
 }
@@ -466,7 +381,7 @@ func (l *lintRun) checkPDB() {
 				l.add("CG004", o,
 					"it protects the pods of %s but none of %s, so one drain can take every canary pod at once; "+
 						"select both tracks (leave %s out of its selector), or give the canary's pods a PodDisruptionBudget of their own",
-					p.stable, p.canary, l.s.trackKey)
+					p.stable, p.canary, l.s.TrackKey)
 			}
 		}
 	}
@@ -491,7 +406,7 @@ func (l *lintRun) checkDoubleScrape() {
 		nsSel, _ := sm.spec["namespaceSelector"].(map[string]any)
 		if all, _ := nsSel["any"].(bool); all {
 			services = l.byKind["Service"]
-		} else if names := stringList(nsSel["matchNames"]); len(names) > 0 {
+		} else if names := manifest.StringList(nsSel["matchNames"]); len(names) > 0 {
 			services = nil
 			for _, ns := range slices.Compact(slices.Sorted(slices.Values(names))) {
 				services = append(services, l.in("Service", ns)...)
@@ -505,7 +420,7 @@ func (l *lintRun) checkDoubleScrape() {
 			}
 			ports := servicePortNames(svc)
 			for _, e := range endpoints {
-				port, _ := field(e, "port").(string)
+				port, _ := manifest.Field(e, "port").(string)
 				if port == "" || !slices.Contains(ports, port) {
 					continue
 				}
@@ -575,10 +490,10 @@ func topologyRouting(svc *lintObject) string {
 
 // CG009: the rendered replicas do not give the expected share.
 func (l *lintRun) checkShare() {
-	if l.s.percent == nil {
+	if l.s.Percent == nil {
 		return
 	}
-	want := *l.s.percent
+	want := *l.s.Percent
 	for _, p := range l.pairs {
 		c, okc := p.canary.replicas()
 		s, oks := p.stable.replicas()
@@ -586,11 +501,11 @@ func (l *lintRun) checkShare() {
 			continue
 		}
 		share := 100 * float64(c) / float64(c+s)
-		if dev := share - want; dev > l.s.tolerance+1e-9 || -dev > l.s.tolerance+1e-9 {
+		if dev := share - want; dev > l.s.Tolerance+1e-9 || -dev > l.s.Tolerance+1e-9 {
 			l.add("CG009", p.canary.lintObject,
 				"canary %d + stable %d replicas give a canary share of %.2f %%, %s off the expected %s %% (tolerance %s pp), so the tracks do not get the traffic you planned; "+
 					"change the replicas (canarygen ratio --stable %d --percent %s shows the splits)",
-				c, s, share, signedPP(dev), fmtFloat(want), fmtFloat(l.s.tolerance), s, fmtFloat(want))
+				c, s, share, PP(dev), fmtFloat(want), fmtFloat(l.s.Tolerance), s, fmtFloat(want))
 		}
 	}
 }
@@ -606,10 +521,10 @@ func (l *lintRun) checkMutedAlerts() {
 			var alerts []string
 			groups, _ := rule.spec["groups"].([]any)
 			for _, g := range groups {
-				rules, _ := field(g, "rules").([]any)
+				rules, _ := manifest.Field(g, "rules").([]any)
 				for _, r := range rules {
-					alert, _ := field(r, "alert").(string)
-					expr, _ := field(r, "expr").(string)
+					alert, _ := manifest.Field(r, "alert").(string)
+					expr, _ := manifest.Field(r, "expr").(string)
 					if strings.HasPrefix(alert, "Canary") && mention.MatchString(expr) && !slices.Contains(alerts, alert) {
 						alerts = append(alerts, alert)
 					}
@@ -657,12 +572,12 @@ func parseSelector(v any) *selector {
 	if !ok {
 		return nil
 	}
-	s := &selector{matchLabels: stringLabels(m["matchLabels"])}
+	s := &selector{matchLabels: manifest.StringMap(m["matchLabels"])}
 	exprs, _ := m["matchExpressions"].([]any)
 	for _, e := range exprs {
-		r := requirement{values: stringList(field(e, "values"))}
-		r.key, _ = field(e, "key").(string)
-		r.op, _ = field(e, "operator").(string)
+		r := requirement{values: manifest.StringList(manifest.Field(e, "values"))}
+		r.key, _ = manifest.Field(e, "key").(string)
+		r.op, _ = manifest.Field(e, "operator").(string)
 		s.exprs = append(s.exprs, r)
 	}
 	return s
@@ -671,7 +586,7 @@ func parseSelector(v any) *selector {
 // serviceSelector is a Service's spec.selector; nil when empty, since a
 // Service without a selector gets no endpoints from pods.
 func serviceSelector(svc *lintObject) *selector {
-	ml := stringLabels(svc.spec["selector"])
+	ml := manifest.StringMap(svc.spec["selector"])
 	if len(ml) == 0 {
 		return nil
 	}
@@ -719,44 +634,8 @@ func servicePortNames(svc *lintObject) []string {
 	var out []string
 	ports, _ := svc.spec["ports"].([]any)
 	for _, p := range ports {
-		if n, _ := field(p, "name").(string); n != "" {
+		if n, _ := manifest.Field(p, "name").(string); n != "" {
 			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// field walks maps by key; nil when a step is missing.
-func field(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
-
-// stringLabels reads a map of strings (labels, annotations), skipping
-// values of other types.
-func stringLabels(v any) map[string]string {
-	m, _ := v.(map[string]any)
-	out := make(map[string]string, len(m))
-	for k, x := range m {
-		if s, ok := x.(string); ok {
-			out[k] = s
-		}
-	}
-	return out
-}
-
-func stringList(v any) []string {
-	l, _ := v.([]any)
-	var out []string
-	for _, x := range l {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
 		}
 	}
 	return out
@@ -778,3 +657,21 @@ func nReplicas(n int) string {
 
 // fmtFloat prints a percent as given: 10, 2.5, 16.67.
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// isWorkload tells the objects lint treats as workloads: apps/v1
+// StatefulSets and Deployments.
+func isWorkload(o manifest.Object) bool {
+	kind, _, _ := manifest.ObjectName(o)
+	api, _ := o["apiVersion"].(string)
+	return api == "apps/v1" && (kind == "StatefulSet" || kind == "Deployment")
+}
+
+// PP formats percentage points with a sign and two decimals, without a
+// "-0.00" for deviations that round to zero.
+func PP(v float64) string {
+	s := fmt.Sprintf("%+.2f pp", v)
+	if s == "-0.00 pp" {
+		s = "+0.00 pp"
+	}
+	return s
+}

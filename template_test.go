@@ -6,16 +6,19 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/canarygen/canarygen/internal/manifest"
+	"github.com/canarygen/canarygen/internal/openshift"
 )
 
 // loadRenderer reads file and makes a renderer for opts.
-func loadRenderer(t *testing.T, file string, opts Options) (*Renderer, Input) {
+func loadRenderer(t *testing.T, file string, settings []string) (*Renderer, Input) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRenderer(opts, JsonnetOptions{})
+	r, err := NewRenderer(Options{Params: params(t, settings...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,13 +27,14 @@ func loadRenderer(t *testing.T, file string, opts Options) (*Renderer, Input) {
 
 // renderPlain renders a manifest file without --openshift and drops what
 // `oc process` leaves to the project: object namespaces.
-func renderPlain(t *testing.T, file string, opts Options) []Object {
+func renderPlain(t *testing.T, file string, opts []string) []Object {
 	t.Helper()
 	r, in := loadRenderer(t, file, opts)
-	objs, _, err := r.Render(in)
+	res, err := r.Render(in)
 	if err != nil {
 		t.Fatal(err)
 	}
+	objs := res.Objects
 	for _, o := range objs {
 		if meta, ok := o["metadata"].(map[string]any); ok {
 			delete(meta, "namespace")
@@ -56,15 +60,15 @@ func normalize(t *testing.T, objs []Object) []Object {
 // processTemplate renders a Template with --openshift and processes it with
 // the processor `oc process --local` runs. The ServiceMonitor's
 // namespaceSelector, which only the Template carries, is dropped.
-func processTemplate(t *testing.T, file string, opts Options, topts TemplateOptions, values map[string]string) []Object {
+func processTemplate(t *testing.T, file string, opts []string, topts TemplateOptions, values map[string]string) []Object {
 	t.Helper()
 	r, in := loadRenderer(t, file, opts)
-	tmpl, _, err := r.RenderTemplate([]Input{in}, topts)
+	res, err := r.RenderTemplate([]Input{in}, topts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tj, _ := json.Marshal(tmpl)
-	objs, err := Process("template.json", tj, values)
+	tj, _ := json.Marshal(res.Objects[0])
+	objs, err := openshift.Process("template.json", tj, values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +89,7 @@ func compareObjects(t *testing.T, name string, want, got []Object) {
 		if !reflect.DeepEqual(want[i], got[i]) {
 			w, _ := json.MarshalIndent(want[i], "", " ")
 			g, _ := json.MarshalIndent(got[i], "", " ")
-			t.Errorf("%s: object %d (%s) differs:\n%s", name, i, describe(want[i]), firstLineDiff(string(w), string(g)))
+			t.Errorf("%s: object %d (%s) differs:\n%s", name, i, manifest.Describe(want[i]), firstLineDiff(string(w), string(g)))
 		}
 	}
 }
@@ -109,33 +113,32 @@ func firstLineDiff(a, b string) string {
 // A Template processed with no -p gives the objects of a plain render; with
 // other replicas or images it gives the plain render of those flags.
 func TestTemplateProcessingEqualsRender(t *testing.T) {
-	three := 3
 	for _, tc := range []struct {
 		name   string
 		file   string
-		opts   Options
+		opts   []string
 		topts  TemplateOptions
 		values map[string]string
-		plain  Options
+		plain  []string
 	}{
 		{name: "telemeter defaults", file: "examples/telemeter/telemeter.yaml",
-			opts:  Options{Image: "quay.io/openshift/origin-telemeter:v4.1", Replicas: ptr(2), Containers: []string{"telemeter-server"}, Args: []string{"--log-level=debug"}, MetricsPort: "internal"},
-			plain: Options{Image: "quay.io/openshift/origin-telemeter:v4.1", Replicas: ptr(2), Containers: []string{"telemeter-server"}, Args: []string{"--log-level=debug"}, MetricsPort: "internal"}},
+			opts:  []string{"canary-image=quay.io/openshift/origin-telemeter:v4.1", "canary-replicas=2", "container=telemeter-server", "canary-arg=--log-level=debug", "metrics-port=internal"},
+			plain: []string{"canary-image=quay.io/openshift/origin-telemeter:v4.1", "canary-replicas=2", "container=telemeter-server", "canary-arg=--log-level=debug", "metrics-port=internal"}},
 		{name: "telemeter CANARY_REPLICAS=3 IMAGE_CANARY_TAG=v4.2", file: "examples/telemeter/telemeter.yaml",
-			opts:   Options{Image: "quay.io/openshift/origin-telemeter:v4.1", Replicas: ptr(2), Containers: []string{"telemeter-server"}, Args: []string{"--log-level=debug"}, MetricsPort: "internal"},
+			opts:   []string{"canary-image=quay.io/openshift/origin-telemeter:v4.1", "canary-replicas=2", "container=telemeter-server", "canary-arg=--log-level=debug", "metrics-port=internal"},
 			values: map[string]string{"CANARY_REPLICAS": "3", "IMAGE_CANARY_TAG": "v4.2"},
-			plain:  Options{Image: "quay.io/openshift/origin-telemeter:v4.2", Replicas: &three, Containers: []string{"telemeter-server"}, Args: []string{"--log-level=debug"}, MetricsPort: "internal"}},
+			plain:  []string{"canary-image=quay.io/openshift/origin-telemeter:v4.2", "canary-replicas=3", "container=telemeter-server", "canary-arg=--log-level=debug", "metrics-port=internal"}},
 		{name: "deployment percent, keep total", file: "examples/deployment/web.yaml",
-			opts:  Options{Image: "registry.example.com/shop/web:1.5.0-rc.1", Percent: "25", KeepTotal: true},
-			plain: Options{Image: "registry.example.com/shop/web:1.5.0-rc.1", Percent: "25", KeepTotal: true}},
+			opts:  []string{"canary-image=registry.example.com/shop/web:1.5.0-rc.1", "canary-percent=25", "keep-total"},
+			plain: []string{"canary-image=registry.example.com/shop/web:1.5.0-rc.1", "canary-percent=25", "keep-total"}},
 		{name: "deployment REPLICAS=5 CANARY_REPLICAS=3 IMAGE_TAG=1.4.3", file: "examples/deployment/web.yaml",
-			opts:   Options{Image: "registry.example.com/shop/web:1.5.0-rc.1", Percent: "10"},
+			opts:   []string{"canary-image=registry.example.com/shop/web:1.5.0-rc.1", "canary-percent=10"},
 			values: map[string]string{"REPLICAS": "5", "CANARY_REPLICAS": "3", "IMAGE_TAG": "1.4.3"},
-			plain:  Options{Image: "registry.example.com/shop/web:1.5.0-rc.1", Replicas: &three}},
+			plain:  []string{"canary-image=registry.example.com/shop/web:1.5.0-rc.1", "canary-replicas=3"}},
 		{name: "stream, two workloads", file: "examples/stream/apps.yaml",
-			opts:  Options{Percent: "20", VolumeClaimTemplates: "emptyDir"},
+			opts:  []string{"canary-percent=20", "volume-claim-templates=emptyDir"},
 			topts: TemplateOptions{Name: "payments"},
-			plain: Options{Percent: "20", VolumeClaimTemplates: "emptyDir"}},
+			plain: []string{"canary-percent=20", "volume-claim-templates=emptyDir"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := processTemplate(t, tc.file, tc.opts, tc.topts, tc.values)
@@ -143,7 +146,7 @@ func TestTemplateProcessingEqualsRender(t *testing.T) {
 			if tc.values["IMAGE_TAG"] != "" || tc.values["REPLICAS"] != "" {
 				// The plain render of a changed stable: edit the expected stable.
 				for _, o := range want {
-					if _, _, name := objectName(o); name == "web" && isWorkload(o) {
+					if kind, _, name := manifest.ObjectName(o); name == "web" && (kind == "Deployment" || kind == "StatefulSet") {
 						spec := o["spec"].(map[string]any)
 						spec["replicas"] = float64(5)
 						c := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
@@ -161,24 +164,22 @@ func TestTemplateProcessingEqualsRender(t *testing.T) {
 	}
 }
 
-func ptr(i int) *int { return &i }
-
 // Values must name declared parameters, as with oc process.
 func TestProcessRejectsUnknownParameter(t *testing.T) {
 	data, err := os.ReadFile("golden/openshift-telemeter.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Process("t.yaml", data, map[string]string{"CANARY_REPLICA": "3"}); err == nil || !strings.Contains(err.Error(), "unknown parameter CANARY_REPLICA") {
+	if _, err := openshift.Process("t.yaml", data, map[string]string{"CANARY_REPLICA": "3"}); err == nil || !strings.Contains(err.Error(), "unknown parameter CANARY_REPLICA") {
 		t.Fatalf("got %v", err)
 	}
 	tmpl := `{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t"},
 "parameters":[{"name":"X","required":true},{"name":"PASSWORD","generate":"expression","from":"[a-z0-9]{12}"}],
 "objects":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"hard-coded"},"data":{"x":"${X}","p":"${PASSWORD}"}}]}`
-	if _, err := Process("t.json", []byte(tmpl), nil); err == nil || !strings.Contains(err.Error(), "X is required") {
+	if _, err := openshift.Process("t.json", []byte(tmpl), nil); err == nil || !strings.Contains(err.Error(), "X is required") {
 		t.Fatalf("required parameter without value: got %v", err)
 	}
-	objs, err := Process("t.json", []byte(tmpl), map[string]string{"X": "1"})
+	objs, err := openshift.Process("t.json", []byte(tmpl), map[string]string{"X": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package canarygen
+package encode
 
 import (
 	"bytes"

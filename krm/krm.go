@@ -1,4 +1,8 @@
-package canarygen
+// Package krm runs canarygen as a KRM function (kustomize, kpt): a
+// ResourceList in, the same list out with canaries for the selected
+// workloads, rendered through the canarygen API (it is a user of the root
+// package, as the CLI is).
+package krm
 
 import (
 	"bytes"
@@ -7,6 +11,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/canarygen/canarygen"
+	"github.com/canarygen/canarygen/internal/manifest"
 )
 
 // The KRM function's own config kind: its options are canarygen.new's.
@@ -29,20 +36,20 @@ type krmConfig struct {
 // canarygen adds must not claim the stable's file.
 var krmAnnotationPrefixes = []string{"config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/"}
 
-// KRM runs canarygen as a KRM function (kustomize, kpt): a ResourceList in,
+// Run runs canarygen as a KRM function (kustomize, kpt): a ResourceList in,
 // the same list out with canaries for the selected workloads. On failure the
 // returned list carries the input items and an error result, as the KRM
 // functions spec asks, and err is set.
-func KRM(input []byte) ([]byte, error) {
+func Run(input []byte) ([]byte, error) {
 	j, err := yaml.YAMLToJSON(input)
 	if err != nil {
-		return nil, &Error{File: "ResourceList", Msg: "invalid YAML: " + err.Error()}
+		return nil, &manifest.Error{File: "ResourceList", Msg: "invalid YAML: " + err.Error()}
 	}
 	var list map[string]any
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.UseNumber()
 	if err := dec.Decode(&list); err != nil || list["kind"] != "ResourceList" {
-		return nil, &Error{File: "stdin", Msg: "want a config.kubernetes.io/v1 ResourceList", Hint: "canarygen krm is run by kustomize or kpt, as an exec KRM function"}
+		return nil, &manifest.Error{File: "stdin", Msg: "want a config.kubernetes.io/v1 ResourceList", Hint: "canarygen krm is run by kustomize or kpt, as an exec KRM function"}
 	}
 	items, _ := list["items"].([]any)
 	out, err := krmRender(list, items)
@@ -64,37 +71,36 @@ func krmRender(list map[string]any, items []any) ([]any, error) {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(&fc); err != nil {
-		return nil, &Error{File: "functionConfig", Msg: err.Error(), Hint: "a " + krmKind + " has workloads (optional) and options (canarygen.new's)"}
+		return nil, &manifest.Error{File: "functionConfig", Msg: err.Error(), Hint: "a " + krmKind + " has workloads (optional) and options (canarygen.new's)"}
 	}
 	if fc.APIVersion != krmAPIVersion || fc.Kind != krmKind {
-		return nil, &Error{File: "functionConfig", Msg: fmt.Sprintf("want apiVersion %s, kind %s; got %s %s", krmAPIVersion, krmKind, fc.APIVersion, fc.Kind)}
+		return nil, &manifest.Error{File: "functionConfig", Msg: fmt.Sprintf("want apiVersion %s, kind %s; got %s %s", krmAPIVersion, krmKind, fc.APIVersion, fc.Kind)}
 	}
-	st := &stream{name: "ResourceList"}
+	var objs []canarygen.Object
 	inputIDs := map[string]bool{}
 	for _, it := range items {
 		o, ok := it.(map[string]any)
 		if !ok {
-			return nil, &Error{File: "ResourceList", Msg: "an item is not an object"}
+			return nil, &manifest.Error{File: "ResourceList", Msg: "an item is not an object"}
 		}
-		st.ms = append(st.ms, manifest{obj: o})
-		inputIDs[describe(o)] = true
+		objs = append(objs, o)
+		inputIDs[manifest.Identity(o)] = true
 	}
-	r := &Renderer{opts: Options{Workloads: fc.Workloads}, params: fc.Options}
-	if r.params == nil {
-		r.params = map[string]any{}
+	params := fc.Options
+	if params == nil {
+		params = map[string]any{}
 	}
-	selected, err := r.selectWorkloads("ResourceList", st.ms)
+	r, err := canarygen.NewRenderer(canarygen.Options{Params: params, Workloads: fc.Workloads})
 	if err != nil {
 		return nil, err
 	}
-	st.selected = selected
-	res, err := r.renderParsed(st, false, false, false)
+	res, err := r.Render(canarygen.Input{Name: "ResourceList", Objects: objs})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, len(res.objects))
-	for _, o := range res.objects {
-		if !inputIDs[describe(o)] {
+	out := make([]any, 0, len(res.Objects))
+	for _, o := range res.Objects {
+		if !inputIDs[manifest.Identity(o)] {
 			stripAnnotations(o, krmAnnotationPrefixes)
 		}
 		out = append(out, o)
@@ -102,7 +108,7 @@ func krmRender(list map[string]any, items []any) ([]any, error) {
 	return out, nil
 }
 
-func stripAnnotations(o Object, prefixes []string) {
+func stripAnnotations(o canarygen.Object, prefixes []string) {
 	meta, _ := o["metadata"].(map[string]any)
 	ann, _ := meta["annotations"].(map[string]any)
 	for k := range ann {

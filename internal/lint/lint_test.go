@@ -1,13 +1,60 @@
-package canarygen
+package lint
 
 import (
 	"fmt"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/canarygen/canarygen/internal/manifest"
 )
+
+// LintOptions and Lint let the test tables say what to lint with as lint's
+// flags say it; the track label and suffix default to the library's
+// (track=canary, -canary), the tolerance to 1 pp, as canarygen.LintDefaults
+// gives them.
+type LintOptions struct{ TrackLabel, Suffix, Percent, Tolerance string }
+
+type Input struct {
+	Name string
+	Data []byte
+}
+
+func Lint(inputs []Input, lo LintOptions) ([]Finding, error) {
+	opts := Options{TrackKey: "track", TrackValue: "canary", Suffix: "-canary", Tolerance: 1}
+	if lo.TrackLabel != "" {
+		opts.TrackKey, opts.TrackValue, _ = strings.Cut(lo.TrackLabel, "=")
+	}
+	if lo.Suffix != "" {
+		opts.Suffix = lo.Suffix
+	}
+	if lo.Percent != "" {
+		p, err := strconv.ParseFloat(lo.Percent, 64)
+		if err != nil {
+			return nil, err
+		}
+		opts.Percent = &p
+	}
+	if lo.Tolerance != "" {
+		t, err := strconv.ParseFloat(lo.Tolerance, 64)
+		if err != nil {
+			return nil, err
+		}
+		opts.Tolerance = t
+	}
+	var ms []manifest.Manifest
+	for _, in := range inputs {
+		got, err := manifest.Read(in.Name, in.Data)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, got...)
+	}
+	return Manifests(ms, opts), nil
+}
 
 // lintBase is a canary pair in the default layout: web (8 replicas) and
 // web-canary (1), whose selector and pods add track=canary.
@@ -214,8 +261,8 @@ spec:
 // severity, a README anchor, an object, one sentence.
 func checkFinding(t *testing.T, f Finding) {
 	t.Helper()
-	i := slices.IndexFunc(LintCodes, func(c LintCode) bool { return c.Code == f.Code })
-	if i < 0 || LintCodes[i].Severity != f.Severity || f.Anchor != strings.ToLower(f.Code) || f.Object == "" {
+	i := slices.IndexFunc(Codes, func(c Code) bool { return c.Code == f.Code })
+	if i < 0 || Codes[i].Severity != f.Severity || f.Anchor != strings.ToLower(f.Code) || f.Object == "" {
 		t.Errorf("malformed finding %+v", f)
 	}
 	if m := f.Message; m == "" || strings.Contains(m, ". ") || strings.HasSuffix(m, ".") || strings.Contains(m, "%!") || m[0] < 'a' || m[0] > 'z' {
@@ -261,24 +308,6 @@ func TestLintAcrossFiles(t *testing.T) {
 	}
 }
 
-func TestLintInputErrors(t *testing.T) {
-	for _, tc := range []struct {
-		in   Input
-		opts LintOptions
-		want string
-	}{
-		{Input{Name: "app.jsonnet", Data: []byte("{}")}, LintOptions{}, "not jsonnet"},
-		{Input{Name: "bad.yaml", Data: []byte("a: [")}, LintOptions{}, "bad.yaml:1: invalid YAML"},
-		{Input{Name: "x.yaml", Data: []byte(lintBase)}, LintOptions{TrackLabel: "track"}, "--track-label"},
-		{Input{Name: "x.yaml", Data: []byte(lintBase)}, LintOptions{Percent: "100"}, "--canary-percent"},
-		{Input{Name: "x.yaml", Data: []byte(lintBase)}, LintOptions{Percent: "10", Tolerance: "-1"}, "--tolerance"},
-	} {
-		if _, err := Lint([]Input{tc.in}, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s %+v: want an error with %q, got %v", tc.in.Name, tc.opts, tc.want, err)
-		}
-	}
-}
-
 func TestSelectorMatches(t *testing.T) {
 	pod := map[string]string{"app": "web", "track": "canary"}
 	for _, tc := range []struct {
@@ -306,111 +335,23 @@ func TestSelectorMatches(t *testing.T) {
 		if tc.sel != "" {
 			doc += "selector: " + tc.sel + "\n"
 		}
-		ms, err := readManifests("sel.yaml", []byte(doc))
+		ms, err := manifest.Read("sel.yaml", []byte(doc))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := parseSelector(ms[0].obj["selector"]).matches(pod); got != tc.want {
+		if got := parseSelector(ms[0].Object["selector"]).matches(pod); got != tc.want {
 			t.Errorf("%q matches %v: got %v, want %v", tc.sel, pod, got, tc.want)
 		}
 	}
 }
 
-// A default render is clean but for the information that the stable's
-// selector covers the canary (and, for a StatefulSet, that its governing
-// Service is headless).
-func TestLintDefaultRenders(t *testing.T) {
-	for _, tc := range []struct {
-		file string
-		opts Options
-		want []string
-	}{
-		{"examples/deployment/web.yaml", Options{Percent: "10"}, []string{"CG001 Deployment shop/web"}},
-		{"examples/telemeter/telemeter.yaml", Options{Percent: "10", MetricsPort: "internal"}, []string{"CG001 StatefulSet telemeter/telemeter-server", "CG006 Service telemeter/telemeter-server"}},
-		{"examples/stream/apps.yaml", Options{Percent: "10"}, []string{"CG001 Deployment payments/api", "CG001 StatefulSet payments/ledger", "CG006 Service payments/ledger"}},
-	} {
-		data, err := os.ReadFile(tc.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := NewRenderer(tc.opts, JsonnetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, _, err := r.Render(Input{Name: tc.file, Data: data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs := LintObjects(tc.file, objs, LintOptions{})
-		if got := summary(fs); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %q, want %q", tc.file, got, tc.want)
-		}
-		for _, f := range fs {
-			checkFinding(t, f)
-			if f.Severity != "info" || f.File != tc.file || f.Line != 0 {
-				t.Errorf("%s: %+v", tc.file, f)
-			}
-		}
-	}
-}
-
-// SetLint sees the same objects whether the render returns objects or
-// YAML, and does not keep dashboards.
-func TestRendererLint(t *testing.T) {
-	data, err := os.ReadFile("examples/stream/apps.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := map[bool][]Object{}
-	findings := map[bool][]Finding{}
-	for _, yamlOut := range []bool{false, true} {
-		off := 0
-		r, err := NewRenderer(Options{Replicas: &off, Parallel: 2}, JsonnetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.SetLint(LintOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		in := Input{Name: "apps.yaml", Data: data}
-		if yamlOut {
-			_, _, err = r.RenderYAML(in)
-		} else {
-			objs[false], _, err = r.Render(in)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		findings[yamlOut] = r.LintFindings()
-		for _, o := range r.linted {
-			if kind, _, _ := objectName(o); kind == "ConfigMap" && o["data"] != nil {
-				t.Errorf("a lint view keeps %s's data", describe(o))
-			}
-		}
-	}
-	want := LintObjects("", objs[false], LintOptions{})
-	if !slices.Equal(findings[false], want) || !slices.Equal(findings[true], want) {
-		t.Fatalf("LintFindings differ:\nRender:     %q\nRenderYAML: %q\nLintObjects: %q", summary(findings[false]), summary(findings[true]), summary(want))
-	}
-	// The canaries are off, and their alerts are mute: CG010 for both.
-	if got := summary(want); !slices.Contains(got, "CG010 Deployment payments/api-canary") || !slices.Contains(got, "CG010 StatefulSet payments/ledger-canary") {
-		t.Fatalf("want CG010 for both canaries, got %q", got)
-	}
-	if (&Renderer{}).LintFindings() != nil {
-		t.Error("LintFindings without SetLint found something")
-	}
-	if err := (&Renderer{}).SetLint(LintOptions{Percent: "x"}); err == nil {
-		t.Error("SetLint accepted an invalid percent")
-	}
-}
-
 // Every code has its README section, which the findings' anchors point to.
-func TestLintCodesInReadme(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+func TestCodesInReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, c := range LintCodes {
+	for i, c := range Codes {
 		if want := fmt.Sprintf("CG%03d", i+1); c.Code != want {
 			t.Errorf("code %d is %s, want %s: codes are numbered in order and never reused", i, c.Code, want)
 		}
@@ -420,36 +361,5 @@ func TestLintCodesInReadme(t *testing.T) {
 		if !strings.Contains(string(readme), "| ["+c.Code+"](#"+strings.ToLower(c.Code)+") | "+c.Severity+" |") {
 			t.Errorf("README.md's table lacks %s with severity %s", c.Code, c.Severity)
 		}
-	}
-}
-
-// render --pdb-* refuses a second PDB over the pods however the input's
-// PDB selects them: matchExpressions count, as they do for lint (CG003).
-func TestRenderPDBRefusesSecondByExpressions(t *testing.T) {
-	web, err := os.ReadFile("examples/deployment/web.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdb := `---
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: web-by-expression
-  namespace: shop
-spec:
-  minAvailable: 1
-  selector:
-    matchExpressions:
-    - key: app.kubernetes.io/name
-      operator: In
-      values: [web, api]
-`
-	r, err := NewRenderer(Options{PDBMinAvailable: "1"}, JsonnetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = r.Render(Input{Name: "in.yaml", Data: append(web, pdb...)})
-	if err == nil || !strings.Contains(err.Error(), "already has PodDisruptionBudget shop/web-by-expression") {
-		t.Fatalf("want the second PDB refused, got %v", err)
 	}
 }

@@ -1,4 +1,7 @@
-package canarygen
+// Package manifest reads Kubernetes manifest streams (YAML and JSON) into
+// objects, keeping where each starts, and holds the error type every layer
+// reports input problems with: file, line, message, hint.
+package manifest
 
 import (
 	"bufio"
@@ -22,10 +25,11 @@ const MaxInputSize = 32 << 20
 // so values pass through exactly as written.
 type Object = map[string]any
 
-// manifest is one object of an input stream and where it starts.
-type manifest struct {
-	obj  Object
-	line int
+// Manifest is one object of an input stream and where it starts.
+type Manifest struct {
+	Object Object
+	File   string
+	Line   int
 }
 
 // Error is a failure tied to an input: file, line (0 when unknown), the
@@ -51,11 +55,11 @@ func (e *Error) Error() string {
 
 var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): `)
 
-// readManifests splits a YAML (or JSON) stream into objects, keeping the line
+// Read splits a YAML (or JSON) stream into objects, keeping the line
 // each starts on. Documents are separated as kubectl separates them: by a
 // line that is "---" alone. Empty documents are skipped; a v1 List is
 // expanded into its items, as kubectl does.
-func readManifests(file string, data []byte) ([]manifest, error) {
+func Read(file string, data []byte) ([]Manifest, error) {
 	if len(data) > MaxInputSize {
 		return nil, &Error{File: file, Msg: fmt.Sprintf("input is %d bytes, more than the %d MiB canarygen reads", len(data), MaxInputSize>>20),
 			Hint: "split the input into several files"}
@@ -63,7 +67,7 @@ func readManifests(file string, data []byte) ([]manifest, error) {
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		return readJSON(file, data)
 	}
-	var out []manifest
+	var out []Manifest
 	docStart, line := 1, 0
 	var doc bytes.Buffer
 	flush := func() error {
@@ -99,7 +103,7 @@ func readManifests(file string, data []byte) ([]manifest, error) {
 	return out, nil
 }
 
-func decodeYAMLDoc(file string, doc []byte, start int) ([]manifest, error) {
+func decodeYAMLDoc(file string, doc []byte, start int) ([]Manifest, error) {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return nil, nil
 	}
@@ -122,8 +126,8 @@ func decodeYAMLDoc(file string, doc []byte, start int) ([]manifest, error) {
 	return toManifests(file, start, j)
 }
 
-func readJSON(file string, data []byte) ([]manifest, error) {
-	var out []manifest
+func readJSON(file string, data []byte) ([]Manifest, error) {
+	var out []Manifest
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	for {
@@ -168,7 +172,7 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte("\n")) + 1
 }
 
-func toManifests(file string, line int, j []byte) ([]manifest, error) {
+func toManifests(file string, line int, j []byte) ([]Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.UseNumber()
 	var v any
@@ -182,10 +186,10 @@ func toManifests(file string, line int, j []byte) ([]manifest, error) {
 	return objectManifests(file, line, v)
 }
 
-func objectManifests(file string, line int, v any) ([]manifest, error) {
+func objectManifests(file string, line int, v any) ([]Manifest, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, &Error{File: file, Line: line, Msg: fmt.Sprintf("a %s is not a Kubernetes object", jsonType(v)),
+		return nil, &Error{File: file, Line: line, Msg: fmt.Sprintf("a %s is not a Kubernetes object", JSONType(v)),
 			Hint: "each YAML document must be an object with apiVersion and kind"}
 	}
 	kind, _ := obj["kind"].(string)
@@ -196,7 +200,7 @@ func objectManifests(file string, line int, v any) ([]manifest, error) {
 	}
 	if kind == "List" && apiVersion == "v1" {
 		items, _ := obj["items"].([]any)
-		var out []manifest
+		var out []Manifest
 		for _, it := range items {
 			ms, err := objectManifests(file, line, it)
 			if err != nil {
@@ -206,10 +210,10 @@ func objectManifests(file string, line int, v any) ([]manifest, error) {
 		}
 		return out, nil
 	}
-	return []manifest{{obj: obj, line: line}}, nil
+	return []Manifest{{Object: obj, File: file, Line: line}}, nil
 }
 
-func jsonType(v any) string {
+func JSONType(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -225,10 +229,10 @@ func jsonType(v any) string {
 	return "value"
 }
 
-// flatten lists the Kubernetes objects in a jsonnet result: an object with
+// Flatten lists the Kubernetes objects in a jsonnet result: an object with
 // apiVersion and kind is one; other objects are walked in sorted key order
 // (the order `jsonnet -y` and std.objectValues use) and arrays in order.
-func flatten(file string, v any) ([]Object, error) {
+func Flatten(file string, v any) ([]Object, error) {
 	var out []Object
 	var walk func(path string, v any) error
 	walk = func(path string, v any) error {
@@ -257,7 +261,7 @@ func flatten(file string, v any) ([]Object, error) {
 		if path == "" {
 			path = "the result"
 		}
-		return &Error{File: file, Msg: fmt.Sprintf("%s: a %s is not a Kubernetes object", path, jsonType(v)),
+		return &Error{File: file, Msg: fmt.Sprintf("%s: a %s is not a Kubernetes object", path, JSONType(v)),
 			Hint: "a jsonnet input must evaluate to Kubernetes objects, or to objects and arrays of them"}
 	}
 	if err := walk("", v); err != nil {
@@ -266,7 +270,7 @@ func flatten(file string, v any) ([]Object, error) {
 	return out, nil
 }
 
-func objectName(o Object) (kind, namespace, name string) {
+func ObjectName(o Object) (kind, namespace, name string) {
 	kind, _ = o["kind"].(string)
 	if meta, ok := o["metadata"].(map[string]any); ok {
 		namespace, _ = meta["namespace"].(string)
@@ -275,11 +279,79 @@ func objectName(o Object) (kind, namespace, name string) {
 	return
 }
 
-// describe names an object as the library does: "Kind ns/name".
-func describe(o Object) string {
-	kind, ns, name := objectName(o)
+// Describe names an object as the library does: "Kind ns/name".
+func Describe(o Object) string {
+	kind, ns, name := ObjectName(o)
 	if ns != "" {
 		name = ns + "/" + name
 	}
 	return kind + " " + name
+}
+
+// Identity is what makes an object one object: group, kind, namespace and
+// name ("apps/Deployment/shop/web"). No output holds two objects of one
+// identity; the library's util.identity gives the same strings.
+func Identity(o Object) string {
+	kind, ns, name := ObjectName(o)
+	api, _ := o["apiVersion"].(string)
+	group, _, ok := strings.Cut(api, "/")
+	if !ok {
+		group = ""
+	}
+	return group + "/" + kind + "/" + ns + "/" + name
+}
+
+// Field walks maps by key; nil when a step is missing.
+func Field(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// StringMap reads a map of strings (labels, annotations), skipping values
+// of other types.
+func StringMap(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	out := make(map[string]string, len(m))
+	for k, x := range m {
+		if s, ok := x.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// StringList reads a list of strings, skipping values of other types.
+func StringList(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DecodeJSON reads one JSON value with numbers kept as json.Number, as
+// every object canarygen passes on is read.
+func DecodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// Objects decodes a JSON value (a jsonnet evaluation's output) and lists
+// the Kubernetes objects in it, as Flatten does.
+func Objects(file string, data []byte) ([]Object, error) {
+	var v any
+	if err := DecodeJSON(data, &v); err != nil {
+		return nil, &Error{File: file, Msg: "decode jsonnet output: " + err.Error()}
+	}
+	return Flatten(file, v)
 }

@@ -1,4 +1,10 @@
-package canarygen
+// Package jsonnetvm makes and runs go-jsonnet VMs the way canarygen needs
+// them: imports resolved as the jsonnet CLI does, then the input's
+// jsonnet-bundler vendor/ directory, then the embedded canarygen library;
+// file imports confined to a sandbox; evaluations bounded in time and
+// output; errors turned into manifest.Errors that keep the library's
+// message and hint and the trace through the user's own files.
+package jsonnetvm
 
 import (
 	"errors"
@@ -15,12 +21,17 @@ import (
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
 
+	"github.com/canarygen/canarygen/internal/manifest"
 	"github.com/canarygen/canarygen/lib"
 )
 
-// embeddedPrefix marks files served from the embedded library in import
+// EmbeddedPrefix marks files served from the embedded library in import
 // resolution and in error traces.
-const embeddedPrefix = "embedded:"
+const EmbeddedPrefix = "embedded:"
+
+// LibraryFile names a snippet evaluated as if it were a file of the
+// library, so that it imports the library's files relatively.
+func LibraryFile(name string) string { return EmbeddedPrefix + "canarygen/" + name }
 
 // libName is the import prefix of the library: `import 'canarygen/main.libsonnet'`.
 // The absolute jsonnet-bundler name is accepted too.
@@ -29,10 +40,10 @@ const (
 	libLongName = "github.com/canarygen/canarygen/lib/canarygen/"
 )
 
-// JsonnetOptions are the jsonnet conventions a .jsonnet input is evaluated
-// with: library paths (right-most wins, as in the jsonnet CLI), external
-// variables and top-level arguments.
-type JsonnetOptions struct {
+// Options are the jsonnet conventions a .jsonnet input is evaluated with:
+// library paths (right-most wins, as in the jsonnet CLI), external
+// variables and top-level arguments, and the bounds of an evaluation.
+type Options struct {
 	JPath    []string
 	ExtStr   map[string]string
 	ExtCode  map[string]string
@@ -116,7 +127,7 @@ func (im *importer) permitted(p string) error {
 }
 
 func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
-	if rest, ok := strings.CutPrefix(importedFrom, embeddedPrefix); ok {
+	if rest, ok := strings.CutPrefix(importedFrom, EmbeddedPrefix); ok {
 		if c, at, ok := im.embedded(path.Join(path.Dir(rest), importedPath)); ok {
 			return c, at, nil
 		}
@@ -177,7 +188,7 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 }
 
 func (im *importer) embedded(p string) (jsonnet.Contents, string, bool) {
-	at := embeddedPrefix + p
+	at := EmbeddedPrefix + p
 	if c, ok := im.cache[at]; ok {
 		return c, at, true
 	}
@@ -211,7 +222,31 @@ func vendorDir(file string) string {
 	}
 }
 
-func newVM(imp jsonnet.Importer, opts JsonnetOptions) *jsonnet.VM {
+// Program makes the VM a jsonnet input file is evaluated with: its
+// imports resolve from its directory, the -J paths, its jsonnet-bundler
+// vendor/ directory and the embedded library, inside the sandbox unless
+// opts.UnsafeImports.
+func Program(file string, opts Options) *jsonnet.VM {
+	vendor := vendorDir(file)
+	imp := newImporter(opts.JPath, vendor)
+	if !opts.UnsafeImports {
+		root := opts.Root
+		if root == "" {
+			root = repoRoot(file)
+		}
+		imp.sandbox(append([]string{root, vendor}, opts.JPath...)...)
+	}
+	return newVM(imp, opts)
+}
+
+// Library makes a VM for calls into the library: it imports only the
+// embedded library's files. One VM keeps the parsed library between calls;
+// it is not safe for concurrent use.
+func Library(maxStack int) *jsonnet.VM {
+	return newVM(newImporter(nil, ""), Options{MaxStack: maxStack})
+}
+
+func newVM(imp jsonnet.Importer, opts Options) *jsonnet.VM {
 	vm := jsonnet.MakeVM()
 	vm.Importer(imp)
 	if opts.MaxStack > 0 {
@@ -232,10 +267,10 @@ func newVM(imp jsonnet.Importer, opts JsonnetOptions) *jsonnet.VM {
 	return vm
 }
 
-// evaluate runs a jsonnet program and keeps go-jsonnet's structured errors.
+// Evaluate runs a jsonnet program and keeps go-jsonnet's structured errors.
 // go-jsonnet cannot be interrupted: past the timeout the evaluation is left
 // to finish on its own and its VM must not be used again (the CLI exits).
-func evaluate(vm *jsonnet.VM, filename, src string, opts JsonnetOptions) (string, error) {
+func Evaluate(vm *jsonnet.VM, filename, src string, opts Options) (string, error) {
 	node, err := jsonnet.SnippetToAST(filename, src)
 	if err != nil {
 		return "", err
@@ -246,7 +281,7 @@ func evaluate(vm *jsonnet.VM, filename, src string, opts JsonnetOptions) (string
 	}
 	check := func(out string, err error) (string, error) {
 		if err == nil && len(out) > max {
-			return "", &Error{File: filename, Msg: fmt.Sprintf("the evaluation produced %d bytes of JSON, more than the limit of %d", len(out), max),
+			return "", &manifest.Error{File: filename, Msg: fmt.Sprintf("the evaluation produced %d bytes of JSON, more than the limit of %d", len(out), max),
 				Hint: "raise it with --max-output-size, or render less at once"}
 		}
 		return out, err
@@ -267,16 +302,18 @@ func evaluate(vm *jsonnet.VM, filename, src string, opts JsonnetOptions) (string
 	case r := <-done:
 		return check(r.out, r.err)
 	case <-time.After(opts.Timeout):
-		return "", errTimeout{filename, opts.Timeout}
+		return "", &TimeoutError{filename, opts.Timeout}
 	}
 }
 
-type errTimeout struct {
+// TimeoutError says an evaluation did not finish in time; its VM is still
+// busy and must not be used again.
+type TimeoutError struct {
 	file    string
 	timeout time.Duration
 }
 
-func (e errTimeout) Error() string {
+func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("jsonnet evaluation of %s did not finish within --timeout %s", e.file, e.timeout)
 }
 
@@ -297,23 +334,23 @@ func repoRoot(file string) string {
 	}
 }
 
-// evalError turns a go-jsonnet error into an Error. Errors the library
+// Err turns a go-jsonnet error into a manifest.Error. Errors the library
 // raises ("canarygen: <object>: <field>: <msg>\nhint: <hint>") lose their
 // prefix and keep their hint; the trace keeps only frames outside the
 // embedded library, which point into the user's own files.
-func evalError(file string, err error) *Error {
-	var cg *Error
+func Err(file string, err error) *manifest.Error {
+	var cg *manifest.Error
 	if errors.As(err, &cg) {
 		return cg
 	}
-	var to errTimeout
+	var to *TimeoutError
 	if errors.As(err, &to) {
-		return &Error{File: file, Msg: to.Error(), Hint: "a program that loops or recurses without end, or a large one: raise --timeout"}
+		return &manifest.Error{File: file, Msg: to.Error(), Hint: "a program that loops or recurses without end, or a large one: raise --timeout"}
 	}
 	var rt jsonnet.RuntimeError
 	if errors.As(err, &rt) {
 		msg, hint, _ := strings.Cut(rt.Msg, "\nhint: ")
-		e := &Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
+		e := &manifest.Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
 		seen := map[string]bool{}
 		for _, f := range rt.StackTrace {
 			if f.Loc.Begin.Line == 0 || inLibrary(f.Loc.FileName) {
@@ -326,13 +363,13 @@ func evalError(file string, err error) *Error {
 		}
 		return e
 	}
-	return &Error{File: file, Msg: strings.TrimSpace(strings.TrimPrefix(err.Error(), "RUNTIME ERROR: "))}
+	return &manifest.Error{File: file, Msg: strings.TrimSpace(strings.TrimPrefix(err.Error(), "RUNTIME ERROR: "))}
 }
 
 // inLibrary tells whether a trace frame lies in the canarygen library,
 // embedded or vendored: those frames say nothing about the user's mistake.
 func inLibrary(file string) bool {
-	if strings.HasPrefix(file, embeddedPrefix) || file == "<std>" {
+	if strings.HasPrefix(file, EmbeddedPrefix) || file == "<std>" {
 		return true
 	}
 	if filepath.Base(filepath.Dir(file)) != "canarygen" {

@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/canarygen/canarygen"
+	"github.com/canarygen/canarygen/internal/encode"
+	"github.com/canarygen/canarygen/internal/files"
+	"github.com/canarygen/canarygen/internal/lint"
+	"github.com/canarygen/canarygen/internal/manifest"
+)
+
+const renderLong = `Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin) or
+a .jsonnet program.
+
+Manifest streams: every apps/v1 StatefulSet and Deployment (or those named
+with --workload) is replaced by its canary set: the stable (unchanged unless
+--keep-total moves replicas), the canary, the Service (unless the stream has
+one for the workload already), the ServiceMonitor, the dashboard ConfigMap
+and the PrometheusRule. Every other object passes through unchanged. The
+canary flags apply to every selected workload; all inputs are rendered
+together, as one stream.
+
+Jsonnet programs are evaluated with the canarygen library importable as
+'canarygen/main.libsonnet' (from the embedded copy, unless the project's
+jsonnet-bundler vendor/ or a -J directory has one); the result may be any
+nesting of objects and arrays of Kubernetes objects. Set canary options in
+the program (canarygen.new(workload, { canary: { ... } })), not with flags.
+
+Replicas: by default the canary gets 1 replica. --canary-replicas sets it;
+--canary-percent computes it from the stable's replicas (the canary is added
+on top, c = max(1, round(s*p/(100-p)))), or with --keep-total splits the
+stable's replicas between the tracks. The achieved share c/(c+s) is printed
+on stderr. kube-proxy balances per connection, so long-lived connections and
+topology-aware routing skew the real share.
+
+OpenShift: --openshift renders one template.openshift.io/v1 Template. The
+stable's and the canary's images become ${IMAGE}:${IMAGE_TAG} and
+${IMAGE_CANARY}:${IMAGE_CANARY_TAG}, replicas ${{REPLICAS}} and
+${{CANARY_REPLICAS}}, the ServiceMonitor's namespace ${NAMESPACE}; each
+parameter defaults to what a plain render gives, so 'oc process' with no -p
+gives the same objects. With several workloads the names get a prefix
+(API_IMAGE...). Placeholders your inputs use themselves must be declared
+with --param NAME=DEFAULT.`
+
+const renderExample = `  canarygen render --canary-image quay.io/org/app:v2 --canary-replicas 2 statefulset.yaml
+  canarygen render --canary-percent 10 --keep-total --container app -o out.yaml app.yaml
+  kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
+  canarygen render -J vendor --tla-str env=prod config.jsonnet
+  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml`
+
+func (c *cli) renderCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "render [flags] FILE...",
+		Short:   "render canaries (YAML/JSON stream or jsonnet)",
+		Long:    renderLong,
+		Example: renderExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := newRenderJob(cmd.Flags(), args)
+			if err != nil {
+				return err
+			}
+			job.lint = true
+			return c.render(job)
+		},
+	}
+	cmd.Flags().SortFlags = false
+	addRenderFlags(cmd.Flags())
+	return cmd
+}
+
+// renderJob is one render: its flags read, its inputs named. The render
+// command and every job of a canarygen.yaml run through it.
+type renderJob struct {
+	values      canarygen.Values // the setting flags given
+	params      map[string]any   // values as canarygen.new's options
+	jsonnet     canarygen.JsonnetOptions
+	openshift   bool
+	format      string
+	output      string
+	check       bool
+	quiet       bool
+	annotations bool // per-workload settings from canarygen.dev/ annotations
+	inputs      []string
+
+	lint bool // run lint over the rendered objects (not with --openshift)
+}
+
+// addRenderFlags declares render's flags: the settings, then output and
+// jsonnet conventions.
+func addRenderFlags(fs *pflag.FlagSet) {
+	addSettingFlags(fs, canarygen.Workload, canarygen.Stream)
+	fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
+	addSettingFlags(fs, canarygen.Template)
+	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
+	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
+	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
+	fs.Bool("annotations", false, "give canaries only to workloads annotated canarygen.dev/<flag>: <value> (e.g. canarygen.dev/canary-image), with those settings over the command line's (Helm post-renderer)")
+	fs.StringArrayP("jpath", "J", nil, "jsonnet library search directory (repeatable; right-most wins)")
+	fs.StringArray("ext-str", nil, "jsonnet external variable KEY=VALUE, or KEY to read $KEY (repeatable)")
+	fs.StringArray("ext-code", nil, "jsonnet external variable KEY=CODE (repeatable)")
+	fs.StringArray("tla-str", nil, "jsonnet top-level argument KEY=VALUE, or KEY to read $KEY (repeatable)")
+	fs.StringArray("tla-code", nil, "jsonnet top-level argument KEY=CODE (repeatable)")
+	fs.Int("max-stack", 500, "jsonnet maximum stack depth")
+	fs.Duration("timeout", 2*time.Minute, "give up on a jsonnet evaluation after this long (0: never)")
+	fs.Int("max-output-size", canarygen.DefaultMaxOutput, "largest JSON, in bytes, one evaluation may produce")
+	fs.String("root", "", "directory jsonnet inputs may import from, besides -J and vendor (default: the input's git repository)")
+	fs.Bool("unsafe-imports", false, "let jsonnet inputs import any file the process can read")
+}
+
+// parseRender reads render's command line (a job of canarygen.yaml, a
+// workload's annotations).
+func parseRender(args []string) (*renderJob, error) {
+	fs := pflag.NewFlagSet("render", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addRenderFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, usagef("render", "%s", err)
+	}
+	return newRenderJob(fs, fs.Args())
+}
+
+// newRenderJob checks render's parsed flags and inputs.
+func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
+	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template), inputs: inputs}
+	job.openshift, _ = fs.GetBool("openshift")
+	job.output, _ = fs.GetString("output")
+	job.format, _ = fs.GetString("format")
+	job.quiet, _ = fs.GetBool("quiet")
+	job.check, _ = fs.GetBool("check")
+	job.annotations, _ = fs.GetBool("annotations")
+	jo := &job.jsonnet
+	jo.JPath, _ = fs.GetStringArray("jpath")
+	jo.MaxStack, _ = fs.GetInt("max-stack")
+	jo.Timeout, _ = fs.GetDuration("timeout")
+	jo.MaxOutput, _ = fs.GetInt("max-output-size")
+	jo.Root, _ = fs.GetString("root")
+	jo.UnsafeImports, _ = fs.GetBool("unsafe-imports")
+	for _, v := range []struct {
+		flag string
+		out  *map[string]string
+		env  bool
+	}{{"ext-str", &jo.ExtStr, true}, {"ext-code", &jo.ExtCode, false}, {"tla-str", &jo.TLAStr, true}, {"tla-code", &jo.TLACode, false}} {
+		in, _ := fs.GetStringArray(v.flag)
+		var err error
+		if *v.out, err = keyValues("--"+v.flag, in, v.env); err != nil {
+			return nil, usagef("render", "%s", err)
+		}
+	}
+	if job.format != "yaml" && job.format != "json" {
+		return nil, usagef("render", "--format %q: want yaml or json", job.format)
+	}
+	if job.check && job.output == "" {
+		return nil, usagef("render", "--check compares with the file given by -o")
+	}
+	if len(job.inputs) == 0 {
+		return nil, usagef("render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
+	}
+	if !job.openshift {
+		if changed := changedSettings(fs, canarygen.Template); len(changed) > 0 {
+			return nil, usagef("render", "--template-name and --param go with --openshift")
+		}
+	}
+	stdinUsed := false
+	for _, f := range job.inputs {
+		if (canarygen.Input{Name: f}).IsJsonnet() {
+			if job.openshift {
+				return nil, usagef("render", "%s: --openshift renders manifest inputs; in jsonnet use canarygen.openshift.template(objects, { name: ..., parameters: set.parameters }) with templateParameters: true", f)
+			}
+			if changed := changedSettings(fs, canarygen.Workload, canarygen.Stream); len(changed) > 0 {
+				return nil, usagef("render", "%s: %s applies to manifest inputs; in a jsonnet program set the options in canarygen.new(workload, { ... })", f, changed[0])
+			}
+		}
+		if f == "-" {
+			if stdinUsed {
+				return nil, usagef("render", "stdin (-) given twice")
+			}
+			stdinUsed = true
+		}
+	}
+	var err error
+	if job.params, err = job.values.Params(); err != nil {
+		var s *canarygen.SettingError
+		if errors.As(err, &s) {
+			return nil, &usageError{cmd: "render", msg: settingMessage(s, flagName), hint: s.Hint}
+		}
+		return nil, err
+	}
+	return job, nil
+}
+
+// run renders the job: the bytes to write, and what the render reports.
+func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
+	inputs := make([]canarygen.Input, len(job.inputs))
+	for i, f := range job.inputs {
+		data, err := readInput(f, stdin)
+		if err != nil {
+			return nil, nil, err
+		}
+		inputs[i] = canarygen.Input{Name: f, Data: data}
+	}
+	opts := canarygen.Options{Params: job.params, Workloads: job.values.Workloads(), Jsonnet: job.jsonnet, Lint: job.lint && !job.openshift}
+	if job.annotations {
+		opts.WorkloadParams = job.annotationParams
+	}
+	r, err := canarygen.NewRenderer(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case job.openshift:
+		res, err := r.RenderTemplate(inputs, canarygen.TemplateOptions{Name: last(job.values["template-name"]), Parameters: job.values["param"]})
+		if err != nil {
+			return nil, nil, err
+		}
+		format := job.format
+		if format == "json" {
+			format = "json-object"
+		}
+		data, err := encode.Encode(res.Objects, format)
+		return data, res, err
+	case job.format == "json":
+		res, err := r.Render(inputs...)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := encode.Encode(res.Objects, "json")
+		return data, res, err
+	default:
+		res, err := r.RenderYAML(inputs...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.YAML, res, nil
+	}
+}
+
+func last(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// annotationPrefix marks per-workload settings: canarygen.dev/<render flag>.
+const annotationPrefix = "canarygen.dev/"
+
+// annotationParams reads a workload's canarygen.dev/ annotations as
+// settings over the command line's. A workload without such annotations,
+// or annotated canarygen.dev/canary: "false", gets no canary.
+func (job *renderJob) annotationParams(w canarygen.Object) (map[string]any, bool, error) {
+	ann, _ := manifest.Field(w, "metadata", "annotations").(map[string]any)
+	var names []string
+	for k := range ann {
+		if name, ok := strings.CutPrefix(k, annotationPrefix); ok {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 || ann[annotationPrefix+"canary"] == "false" {
+		return nil, false, nil
+	}
+	values := maps.Clone(job.values)
+	for _, n := range slices.Sorted(slices.Values(names)) {
+		if n == "canary" {
+			continue
+		}
+		s, ok := canarygen.LookupSetting(n)
+		if !ok || s.Scope != canarygen.Workload {
+			return nil, false, fmt.Errorf("annotation %s%s: not a canary setting; use the name of a render flag such as canary-image, canary-percent, canary-replicas, container", annotationPrefix, n)
+		}
+		var v string
+		switch x := ann[annotationPrefix+n].(type) {
+		case string:
+			v = x
+		case json.Number, bool:
+			v = fmt.Sprint(x)
+		default:
+			return nil, false, fmt.Errorf("annotation %s%s: want a string, got %s", annotationPrefix, n, manifest.JSONType(x))
+		}
+		values[n] = []string{v}
+	}
+	params, err := values.Params()
+	if err != nil {
+		var s *canarygen.SettingError
+		if errors.As(err, &s) {
+			return nil, false, fmt.Errorf("annotation %s", settingMessage(s, annotationName))
+		}
+		return nil, false, err
+	}
+	return params, true, nil
+}
+
+// render runs the render command.
+func (c *cli) render(job *renderJob) error {
+	name := flagName
+	if job.annotations {
+		name = annotationName
+	}
+	data, res, err := job.run(c.stdin)
+	if err != nil {
+		c.report(err, name)
+		return exitCode(exitFailure)
+	}
+	if job.check {
+		if stale := c.checkFile(job.output, data); stale {
+			return exitCode(exitFailure)
+		}
+	} else if err := c.write(data, job.output); err != nil {
+		return err
+	}
+	if !job.quiet {
+		for _, rep := range res.Reports {
+			fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
+		}
+	}
+	printLintWarnings(c.stderr, res.Findings)
+	return nil
+}
+
+// checkFile compares data with file and, when they differ, prints a
+// unified diff on stdout and the error on stderr. It never writes.
+func (c *cli) checkFile(file string, data []byte) (stale bool) {
+	old, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		c.report(err, flagName)
+		return true
+	}
+	if bytes.Equal(old, data) {
+		return false
+	}
+	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(data)),
+		FromFile: file + " (committed)", ToFile: file + " (rendered)", Context: 3,
+	})
+	fmt.Fprint(c.stdout, diff)
+	what := "is stale"
+	if os.IsNotExist(err) {
+		what = "does not exist"
+	}
+	fmt.Fprintf(c.stderr, "canarygen: error: %s %s\ncanarygen: hint: render it again (without --check) and commit the result\n", file, what)
+	return true
+}
+
+// write writes data to file (atomically) or stdout.
+func (c *cli) write(data []byte, file string) error {
+	if file != "" {
+		if err := files.WriteAtomic(file, data); err != nil {
+			return fmt.Errorf("write %s: %w", file, err)
+		}
+	} else if _, err := c.stdout.Write(data); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+// printLintWarnings prints what lint finds in a render, warnings and errors
+// alike as warnings: they do not change render's exit status.
+func printLintWarnings(stderr io.Writer, findings []lint.Finding) {
+	for _, f := range findings {
+		if f.Severity != "info" {
+			fmt.Fprintf(stderr, "canarygen: warning: %s %s: %s\n", f.Code, f.Object, f.Message)
+		}
+	}
+}
+
+// readInput reads a file, or stdin for "-", up to canarygen.MaxInputSize.
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, &canarygen.Error{File: name, Msg: "is a directory", Hint: "give the manifest or jsonnet files inside it"}
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, canarygen.MaxInputSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > canarygen.MaxInputSize {
+		return nil, &canarygen.Error{File: name, Msg: fmt.Sprintf("larger than the %d MiB canarygen reads", canarygen.MaxInputSize>>20),
+			Hint: "split the input into several files"}
+	}
+	return data, nil
+}
+
+// keyValues parses KEY=VALUE flags; with fromEnv, a bare KEY reads $KEY,
+// as the jsonnet CLI does.
+func keyValues(flag string, in []string, fromEnv bool) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range in {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			if !fromEnv {
+				return nil, fmt.Errorf("%s %q: want KEY=VALUE", flag, kv)
+			}
+			var set bool
+			if v, set = os.LookupEnv(k); !set {
+				return nil, fmt.Errorf("%s %q: environment variable %s is not set", flag, kv, k)
+			}
+		}
+		if k == "" {
+			return nil, fmt.Errorf("%s %q: empty KEY", flag, kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
