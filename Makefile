@@ -33,10 +33,16 @@ fuzz:
 deps:
 	bash hack/install-deps.sh
 
-# helm and kustomize for the post-renderer and KRM tests, pinned in
-# hack/tools (a module of their own) and built from the Go module proxy.
+# The tools the tool-fit tests run, built from the Go module proxy into bin/,
+# each pinned in a module of its own: helm v3 and kustomize in hack/tools,
+# helm v4 (bin/helm4) in hack/helm4, Tanka (bin/tk) in hack/tanka. The
+# version each reports is the one its go.mod pins.
 tools:
 	cd hack/tools && $(GO) build -o ../../bin/ helm.sh/helm/v3/cmd/helm sigs.k8s.io/kustomize/kustomize/v5
+	cd hack/helm4 && $(GO) build -trimpath -o ../../bin/helm4 \
+	  -ldflags "-X helm.sh/helm/v4/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v4)" helm.sh/helm/v4/cmd/helm
+	cd hack/tanka && $(GO) build -trimpath -o ../../bin/tk \
+	  -ldflags "-X github.com/grafana/tanka/pkg/tanka.CurrentVersion=$$($(GO) list -m -f '{{.Version}}' github.com/grafana/tanka)" github.com/grafana/tanka/cmd/tk
 
 # The control plane of the e2e tests, built from the Go module proxy into bin/;
 # Go's build cache makes later builds quick. kube-apiserver,
