@@ -257,14 +257,14 @@ func (r *Renderer) Render(in Input) ([]Object, []Report, error) {
 }
 
 func (r *Renderer) renderJsonnet(in Input) ([]Object, error) {
-	vendor := vendorDir(in.Name)
-	imp := newImporter(r.jsonnet.JPath, vendor)
+	proj := projectOf(in.Name)
+	imp := newImporter(append(slices.Clip(proj.jpath), r.jsonnet.JPath...), proj.vendor)
 	if !r.jsonnet.UnsafeImports {
 		root := r.jsonnet.Root
 		if root == "" {
 			root = repoRoot(in.Name)
 		}
-		imp.sandbox(append([]string{root, vendor}, r.jsonnet.JPath...)...)
+		imp.sandbox(append(append([]string{root}, proj.readable...), r.jsonnet.JPath...)...)
 	}
 	vm := newVM(imp, r.jsonnet)
 	out, err := evaluate(vm, in.Name, string(in.Data), r.jsonnet)
