@@ -67,9 +67,11 @@ E2E_TESTS = TestAPIServer|TestTrafficShare
 e2e: deps kubetools tools vendor
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
-# The examples consume the library through jsonnet-bundler, as a user would.
+# The examples consume the library through jsonnet-bundler, as a user would;
+# examples/tanka is a Tanka project of its own.
 vendor:
 	cd examples && $(GO) tool jb install
+	cd examples/tanka && $(GO) tool jb install
 
 golden: tools vendor
 	$(GO) test ./... -update
