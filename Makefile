@@ -16,6 +16,7 @@ example:
 
 test: deps tools kubetools vendor lint
 	$(GO) test ./...
+	$(GO) test -tags bench ./hack/bench
 	$(MAKE) race fuzz
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
@@ -83,7 +84,7 @@ fmt:
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet -tags bench ./...
 
 build:
 	$(GO) build -trimpath -o bin/canarygen ./cmd/canarygen
@@ -91,10 +92,12 @@ build:
 # Speed: Go benchmarks (1, 100, 1000 workloads), then hack/bench: canarygen,
 # the go-jsonnet CLI and a Go-native floor on the same inputs, interleaved,
 # medians of BENCH_RUNS runs, with the targets beside them (BENCHMARKS.md).
+# hack/bench builds only with -tags bench, so that `go install ./...` (how
+# pre-commit builds the hooks) installs canarygen alone.
 BENCH_RUNS ?= 5
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkRender' -benchmem -benchtime 3x .
-	$(GO) run ./hack/bench -runs $(BENCH_RUNS)
+	$(GO) run -tags bench ./hack/bench -runs $(BENCH_RUNS)
 
 ratio-table:
 	$(GO) run ./cmd/canarygen ratio
