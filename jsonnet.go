@@ -157,7 +157,25 @@ func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents,
 			}
 		}
 	}
-	return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not found in %s or the embedded library", importedPath, strings.Join(dirs, ", "))
+	return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not found in %s or the embedded library", importedPath, strings.Join(distinctDirs(dirs), ", "))
+}
+
+// distinctDirs drops directories named before (the importing file's
+// directory is often a Tanka environment's), for error messages.
+func distinctDirs(dirs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			abs = d
+		}
+		if !seen[abs] {
+			seen[abs] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // file returns the cached contents of p; ok is false when p does not exist.

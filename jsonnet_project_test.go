@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,25 @@ func TestProjectOf(t *testing.T) {
 	root := filepath.Join(dir, "tk")
 	if p.vendor != "" || !slices.Equal(p.jpath, tankaJPath(root, filepath.Join(root, "environments", "prod"))) || !slices.Equal(p.readable, []string{root}) {
 		t.Fatalf("Tanka project: %+v", p)
+	}
+}
+
+// A missing import in a Tanka environment names every directory searched,
+// resolved, once.
+func TestTankaImportNotFound(t *testing.T) {
+	dir := tree(t, "jsonnetfile.json", "lib/", "environments/prod/")
+	file := filepath.Join(dir, "environments", "prod", "main.jsonnet")
+	src := "import 'missing.libsonnet'"
+	os.WriteFile(file, []byte(src), 0o644)
+	r, err := NewRenderer(Options{}, JsonnetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = r.Render(Input{Name: file, Data: []byte(src)})
+	want := `couldn't open import "missing.libsonnet": not found in ` + strings.Join([]string{
+		filepath.Join(dir, "environments", "prod"), filepath.Join(dir, "lib"),
+		filepath.Join(dir, "environments", "prod", "vendor"), filepath.Join(dir, "vendor")}, ", ") + " or the embedded library"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
