@@ -16,6 +16,7 @@ example:
 
 test: deps tools kubetools vendor lint
 	$(GO) test ./...
+	$(GO) test -tags bench ./hack/bench
 	$(MAKE) race fuzz
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
@@ -33,10 +34,16 @@ fuzz:
 deps:
 	bash hack/install-deps.sh
 
-# helm and kustomize for the post-renderer and KRM tests, pinned in
-# hack/tools (a module of their own) and built from the Go module proxy.
+# The tools the tool-fit tests run, built from the Go module proxy into bin/,
+# each pinned in a module of its own: helm v3 and kustomize in hack/tools,
+# helm v4 (bin/helm4) in hack/helm4, Tanka (bin/tk) in hack/tanka. The
+# version each reports is the one its go.mod pins.
 tools:
 	cd hack/tools && $(GO) build -o ../../bin/ helm.sh/helm/v3/cmd/helm sigs.k8s.io/kustomize/kustomize/v5
+	cd hack/helm4 && $(GO) build -trimpath -o ../../bin/helm4 \
+	  -ldflags "-X helm.sh/helm/v4/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v4)" helm.sh/helm/v4/cmd/helm
+	cd hack/tanka && $(GO) build -trimpath -o ../../bin/tk \
+	  -ldflags "-X github.com/grafana/tanka/pkg/tanka.CurrentVersion=$$($(GO) list -m -f '{{.Version}}' github.com/grafana/tanka)" github.com/grafana/tanka/cmd/tk
 
 # The control plane of the e2e tests, built from the Go module proxy into bin/;
 # Go's build cache makes later builds quick. kube-apiserver,
@@ -61,9 +68,11 @@ E2E_TESTS = TestAPIServer|TestTrafficShare
 e2e: deps kubetools tools vendor
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
-# The examples consume the library through jsonnet-bundler, as a user would.
+# The examples consume the library through jsonnet-bundler, as a user would;
+# examples/tanka is a Tanka project of its own.
 vendor:
 	cd examples && $(GO) tool jb install
+	cd examples/tanka && $(GO) tool jb install
 
 # The goldens are written by cmd/canarygen's tests (the scenarios of
 # examples/scenarios.txt, and the helm and kustomize runs).
@@ -77,7 +86,7 @@ fmt:
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet -tags bench ./...
 
 build:
 	$(GO) build -trimpath -o bin/canarygen ./cmd/canarygen
@@ -85,10 +94,12 @@ build:
 # Speed: Go benchmarks (1, 100, 1000 workloads), then hack/bench: canarygen,
 # the go-jsonnet CLI and a Go-native floor on the same inputs, interleaved,
 # medians of BENCH_RUNS runs, with the targets beside them (BENCHMARKS.md).
+# hack/bench builds only with -tags bench, so that `go install ./...` (how
+# pre-commit builds the hooks) installs canarygen alone.
 BENCH_RUNS ?= 5
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkRender' -benchmem -benchtime 3x .
-	$(GO) run ./hack/bench -runs $(BENCH_RUNS)
+	$(GO) run -tags bench ./hack/bench -runs $(BENCH_RUNS)
 
 ratio-table:
 	$(GO) run ./cmd/canarygen ratio

@@ -236,6 +236,22 @@ func (v Values) Params() (map[string]any, error) {
 	return p, nil
 }
 
+// Override sets a setting over what is there: the values of settings it
+// excludes (or that exclude it) go, so that --canary-replicas from one place
+// and canary-percent from a later one do not conflict.
+func (v Values) Override(name string, values []string) {
+	for _, s := range Settings {
+		if s.Name == name {
+			for _, x := range s.Excludes {
+				delete(v, x)
+			}
+		} else if slices.Contains(s.Excludes, name) {
+			delete(v, s.Name)
+		}
+	}
+	v[name] = values
+}
+
 // Workloads are the values of --workload.
 func (v Values) Workloads() []string { return v["workload"] }
 

@@ -79,7 +79,8 @@ jobs:
 `), 0o644)
 	gitRun(t, app, "init", "-q")
 
-	env := append(os.Environ(), "PRE_COMMIT_HOME="+filepath.Join(t.TempDir(), "pre-commit"))
+	preCommitHome := filepath.Join(t.TempDir(), "pre-commit")
+	env := append(os.Environ(), "PRE_COMMIT_HOME="+preCommitHome)
 	// Share the module and build caches: the hook's `go install ./...` needs
 	// no download and compiles only what changed.
 	for _, v := range []string{"GOMODCACHE", "GOCACHE"} {
@@ -101,6 +102,7 @@ jobs:
 	if out, err := run("pre-commit", "install-hooks"); err != nil {
 		t.Fatalf("pre-commit install-hooks (go install of the hook): %v\n%s", err, out)
 	}
+	assertHookInstallsOnlyCanarygen(t, preCommitHome)
 	commit := func(msg string) (string, error) {
 		gitRun(t, app, "add", "-A")
 		return run("git", "-c", "user.name=t", "-c", "user.email=t@canarygen.invalid", "-c", "commit.gpgsign=false", "commit", "-q", "-m", msg)
@@ -127,5 +129,28 @@ jobs:
 	}
 	if log := gitRun(t, app, "log", "--format=%s"); log != "fresh" {
 		t.Fatalf("history: %q", log)
+	}
+}
+
+// The hook's environment (pre-commit's `go install ./...` of this
+// repository into <PRE_COMMIT_HOME>/repo*/golangenv-*/bin) holds canarygen
+// and nothing else: no other command of the module lands on the user's PATH
+// while hooks run.
+func assertHookInstallsOnlyCanarygen(t *testing.T, preCommitHome string) {
+	t.Helper()
+	bins, _ := filepath.Glob(filepath.Join(preCommitHome, "repo*", "golangenv-*", "bin"))
+	if len(bins) != 1 {
+		t.Fatalf("want one golang hook environment in %s, found %v", preCommitHome, bins)
+	}
+	entries, err := os.ReadDir(bins[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != "canarygen" {
+		t.Fatalf("the hook installed %v into %s, want only canarygen", names, bins[0])
 	}
 }

@@ -274,6 +274,7 @@ func (job *renderJob) annotationParams(w canarygen.Object) (map[string]any, bool
 		return nil, false, nil
 	}
 	values := maps.Clone(job.values)
+	given := canarygen.Values{} // by annotations: these may conflict among themselves
 	for _, n := range slices.Sorted(slices.Values(names)) {
 		if n == "canary" {
 			continue
@@ -291,7 +292,15 @@ func (job *renderJob) annotationParams(w canarygen.Object) (map[string]any, bool
 		default:
 			return nil, false, fmt.Errorf("annotation %s%s: want a string, got %s", annotationPrefix, n, manifest.JSONType(x))
 		}
-		values[n] = []string{v}
+		given[n] = []string{v}
+		values.Override(n, []string{v})
+	}
+	if err := given.Check(); err != nil {
+		var s *canarygen.SettingError
+		if errors.As(err, &s) {
+			return nil, false, fmt.Errorf("annotations %s", settingMessage(s, annotationName))
+		}
+		return nil, false, err
 	}
 	params, err := values.Params()
 	if err != nil {

@@ -14,7 +14,7 @@ func tool(t *testing.T, name string) string {
 	t.Helper()
 	p, _ := filepath.Abs(filepath.Join("bin", name))
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is not built: run `make tools` (builds helm and kustomize from hack/tools): %v", name, err)
+		t.Fatalf("%s is not built: run `make tools` (builds helm, kustomize, helm4 and tk from hack/tools, hack/helm4 and hack/tanka): %v", name, err)
 	}
 	return p
 }

@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 // The Go-native floor: what `canarygen render -q --canary-percent 10` prints

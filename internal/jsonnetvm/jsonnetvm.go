@@ -7,6 +7,7 @@
 package jsonnetvm
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -118,9 +119,12 @@ func (im *importer) permitted(p string) error {
 		return err
 	}
 	for _, dir := range im.allowed {
-		if rel, err := filepath.Rel(dir, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if within(dir, real) {
 			return nil
 		}
+	}
+	if real != abs {
+		p += " (resolves to " + real + ")"
 	}
 	return fmt.Errorf("import of %s refused: it is outside the directories this render may read (%s); "+
 		"allow its directory with --root or -J, or turn the check off with --unsafe-imports", p, strings.Join(im.allowed, ", "))
@@ -164,7 +168,25 @@ func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents,
 			}
 		}
 	}
-	return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not found in %s or the embedded library", importedPath, strings.Join(dirs, ", "))
+	return jsonnet.Contents{}, "", fmt.Errorf("couldn't open import %q: not found in %s or the embedded library", importedPath, strings.Join(distinctDirs(dirs), ", "))
+}
+
+// distinctDirs drops directories named before (the importing file's
+// directory is often a Tanka environment's), for error messages.
+func distinctDirs(dirs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			abs = d
+		}
+		if !seen[abs] {
+			seen[abs] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // file returns the cached contents of p; ok is false when p does not exist.
@@ -226,15 +248,19 @@ func vendorDir(file string) string {
 // imports resolve from its directory, the -J paths, its jsonnet-bundler
 // vendor/ directory and the embedded library, inside the sandbox unless
 // opts.UnsafeImports.
+//
+// In a Tanka project the import path is Tanka's (the environment, the
+// project's lib/ and vendor/), and the sandbox also accepts the
+// jsonnet-bundler local sources the project declares (projectOf).
 func Program(file string, opts Options) *jsonnet.VM {
-	vendor := vendorDir(file)
-	imp := newImporter(opts.JPath, vendor)
+	proj := projectOf(file)
+	imp := newImporter(append(slices.Clip(proj.jpath), opts.JPath...), proj.vendor)
 	if !opts.UnsafeImports {
 		root := opts.Root
 		if root == "" {
 			root = repoRoot(file)
 		}
-		imp.sandbox(append([]string{root, vendor}, opts.JPath...)...)
+		imp.sandbox(append(append([]string{root}, proj.readable...), opts.JPath...)...)
 	}
 	return newVM(imp, opts)
 }
@@ -381,4 +407,145 @@ func inLibrary(file string) bool {
 
 func location(l ast.LocationRange) string {
 	return fmt.Sprintf("%s:%d:%d", l.FileName, l.Begin.Line, l.Begin.Column)
+}
+
+// within tells whether path lies in dir or below it (both absolute and clean).
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// Project layouts: what the project a jsonnet input lives in adds to import
+// resolution and to the import sandbox. A jsonnet-bundler project (the
+// nearest ancestor with a jsonnetfile.json) adds its vendor/ directory; a
+// Tanka project adds Tanka's import path instead. Both let the sandbox read
+// the local-source directories their jsonnetfile.json declares, which jb
+// installs as symlinks in vendor/ that may point outside the repository.
+
+// inputProject is the contribution of the project that holds a jsonnet input.
+type inputProject struct {
+	// jpath comes before the user's -J directories, in -J order (right-most
+	// wins); vendor is searched after all of them.
+	jpath  []string
+	vendor string
+	// readable are directories the sandbox accepts besides the repository.
+	readable []string
+}
+
+// projectOf finds the project of a jsonnet input file.
+func projectOf(file string) inputProject {
+	if root, base, ok := tankaProject(file); ok {
+		return inputProject{
+			jpath:    tankaJPath(root, base),
+			readable: append([]string{root}, jbLocalSources(root)...),
+		}
+	}
+	p := inputProject{vendor: vendorDir(file)}
+	if p.vendor != "" {
+		p.readable = append([]string{p.vendor}, jbLocalSources(filepath.Dir(p.vendor))...)
+	}
+	return p
+}
+
+// tankaProject tells whether file is part of a Tanka project, and finds the
+// project root and the environment directory the way Tanka does
+// (pkg/jsonnet/jpath): the root is the nearest ancestor holding tkrc.yaml,
+// else the nearest holding jsonnetfile.json; the environment directory
+// (base) is the nearest directory from the file's up to the root that holds
+// a file of the entry point's name, i.e. the file's own directory. The
+// search stops at the file's git repository root, if there is one.
+//
+// A jsonnetfile.json alone makes a jsonnet-bundler project; it is a Tanka
+// project when its root holds tkrc.yaml or the file is an environment: it
+// lies below the root's environments/ directory or has a spec.json beside it.
+func tankaProject(file string) (root, base string, ok bool) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", "", false
+	}
+	base = filepath.Dir(abs)
+	stop := gitRoot(base)
+	root = ancestorWith(base, "tkrc.yaml", stop)
+	marked := root != ""
+	if root == "" {
+		root = ancestorWith(base, "jsonnetfile.json", stop)
+	}
+	if root == "" {
+		return "", "", false
+	}
+	if !marked && !within(filepath.Join(root, "environments"), base) && !isFile(filepath.Join(base, "spec.json")) {
+		return "", "", false
+	}
+	return root, base, true
+}
+
+// tankaJPath is Tanka's import path in -J order (right-most wins): an import
+// is looked up in the importing file's directory, then the environment
+// directory, the project's lib/, the environment's vendor/ and the project's
+// vendor/.
+func tankaJPath(root, base string) []string {
+	return []string{filepath.Join(root, "vendor"), filepath.Join(base, "vendor"), filepath.Join(root, "lib"), base}
+}
+
+// jbLocalSources lists the local-source directories the jsonnetfile.json in
+// dir declares ({"source": {"local": {"directory": ...}}}), resolved
+// relative to dir; missing directories are left out, and so is any that
+// holds dir itself (e.g. ".." or "/"), which would open the whole tree.
+func jbLocalSources(dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, "jsonnetfile.json"))
+	if err != nil {
+		return nil
+	}
+	var jf struct {
+		Dependencies []struct {
+			Source struct {
+				Local *struct {
+					Directory string `json:"directory"`
+				} `json:"local"`
+			} `json:"source"`
+		} `json:"dependencies"`
+	}
+	if json.Unmarshal(data, &jf) != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range jf.Dependencies {
+		if d.Source.Local == nil || d.Source.Local.Directory == "" {
+			continue
+		}
+		p := d.Source.Local.Directory
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		p = filepath.Clean(p)
+		if st, err := os.Stat(p); err != nil || !st.IsDir() || within(p, dir) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// ancestorWith is the nearest directory from dir upwards (dir and stop
+// included; stop "" means the filesystem root) that holds name.
+func ancestorWith(dir, name, stop string) string {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return dir
+		}
+		if dir == stop || filepath.Dir(dir) == dir {
+			return ""
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// gitRoot is the nearest ancestor of dir holding .git, or "".
+func gitRoot(dir string) string {
+	return ancestorWith(dir, ".git", "")
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
