@@ -45,6 +45,10 @@ type Options struct {
 	NoDashboard          bool     // dashboard: false
 	NoPrometheusRule     bool     // prometheusRule: false
 
+	// Analysis is the analysis option block as given (canarygen analyze);
+	// nil keeps the library's defaults.
+	Analysis map[string]any
+
 	// Workloads limits the canaries to these names ("name" or
 	// "namespace/name"); empty means every StatefulSet and Deployment.
 	Workloads []string
@@ -147,6 +151,9 @@ func (o Options) params() (map[string]any, error) {
 	if o.NoPrometheusRule {
 		p["prometheusRule"] = false
 	}
+	if len(o.Analysis) > 0 {
+		p["analysis"] = o.Analysis
+	}
 	return p, nil
 }
 
@@ -185,6 +192,9 @@ type Ratio struct {
 type Report struct {
 	Object string // "StatefulSet ns/name"
 	Ratio  Ratio
+
+	// Analysis is the library's set.analysis (JSON), after SetAnalysis.
+	Analysis json.RawMessage
 }
 
 func (r Report) String() string {
@@ -221,7 +231,13 @@ type Renderer struct {
 
 	lint   *LintOptions // SetLint: keep lint views of the output
 	linted []Object
+
+	analysis bool // SetAnalysis: reports carry set.analysis
 }
+
+// SetAnalysis makes every Report carry the workload's analysis model
+// (set.analysis: the metrics canarygen analyze compares, with their PromQL).
+func (r *Renderer) SetAnalysis() { r.analysis = true }
 
 // WorkloadOptions gives the options of one selected workload, instead of
 // the renderer's: the CLI reads them from canarygen.dev/ annotations (the
@@ -289,6 +305,13 @@ func decodeObjects(file, out string) ([]Object, error) {
 const renderSnippet = `function(workload, params)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params));
   { objects: set, ratio: set.ratio, parameters: set.parameters }
+`
+
+// analysisSnippet is renderSnippet with set.analysis, evaluated only when
+// asked for (SetAnalysis): render does not pay for it.
+const analysisSnippet = `function(workload, params)
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params));
+  { objects: set, ratio: set.ratio, parameters: set.parameters, analysis: set.analysis }
 `
 
 // RenderYAML is Render followed by Encode(objects, "yaml"), the same bytes;
@@ -380,6 +403,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		yaml       []byte // with yamlOut: the objects as YAML documents
 		ratio      Ratio
 		parameters []json.RawMessage
+		analysis   json.RawMessage
 	}
 	var calls []*call
 	for i, m := range st.ms {
@@ -449,7 +473,11 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		vm.TLAReset()
 		vm.TLAVar("workload", c.workload)
 		vm.TLAVar("params", c.params)
-		res, err := evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", renderSnippet, r.jsonnet)
+		snippet := renderSnippet
+		if r.analysis {
+			snippet = analysisSnippet
+		}
+		res, err := evaluate(vm, embeddedPrefix+"canarygen/render.jsonnet", snippet, r.jsonnet)
 		if err != nil {
 			if _, timedOut := err.(errTimeout); timedOut {
 				r.vms[w] = nil // still busy: never reuse it
@@ -461,6 +489,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 			Objects    map[string]json.RawMessage `json:"objects"`
 			Ratio      Ratio                      `json:"ratio"`
 			Parameters []json.RawMessage          `json:"parameters"`
+			Analysis   json.RawMessage            `json:"analysis"`
 		}
 		if err := json.Unmarshal([]byte(res), &set); err != nil {
 			c.err = fmt.Errorf("decode library output: %w", err)
@@ -469,7 +498,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		if c.reused {
 			delete(set.Objects, "service") // already in the stream, where the user put it
 		}
-		c.ratio, c.parameters = set.Ratio, set.Parameters
+		c.ratio, c.parameters, c.analysis = set.Ratio, set.Parameters, set.Analysis
 		if c.objects, c.err = decodeSet(st.name, set.Objects); c.err != nil || !yamlOut {
 			return
 		}
@@ -534,7 +563,7 @@ func (r *Renderer) renderParsed(st *stream, templateParams, prefixed, yamlOut bo
 		}
 		out.objects = append(out.objects, c.objects...)
 		out.yaml = append(out.yaml, c.yaml...)
-		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: c.ratio})
+		out.reports = append(out.reports, Report{Object: describe(m.obj), Ratio: c.ratio, Analysis: c.analysis})
 		out.parameters = append(out.parameters, c.parameters...)
 	}
 	return out, nil

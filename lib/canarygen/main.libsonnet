@@ -11,7 +11,8 @@
 // Hidden: config (the settings in effect), ratio (the replica math),
 // grafanaDashboard (the dashboard model, without its ConfigMap), parameters
 // (OpenShift template parameters, with templateParameters on), mixin (the
-// dashboard and rules in monitoring-mixin form).
+// dashboard and rules in monitoring-mixin form), analysis (what canarygen
+// analyze compares, see analysis.libsonnet).
 local dashboards = import 'dashboard.libsonnet';
 local defaults = import 'defaults.libsonnet';
 local openshift = import 'openshift.libsonnet';
@@ -20,7 +21,8 @@ local util = import 'util.libsonnet';
 
 // Settings whose sub-keys are checked against defaults; the others
 // (labels, endpoint, env...) are free-form.
-local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics'];
+local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics', 'analysis', 'analysis.metrics']
+                    + ['analysis.metrics.' + m for m in std.objectFields(defaults.analysis.metrics)];
 
 // Fields the API server sets; a canary must not copy them from a stable
 // that was exported with `kubectl get -o yaml`.
@@ -503,6 +505,8 @@ local podIndexLabel = 'apps.kubernetes.io/pod-index';
       config:: c,
       ratio:: ratio,
       grafanaDashboard:: model,
+      // canarygen analyze: the metrics and their canary/stable PromQL.
+      analysis:: (import 'analysis.libsonnet')(queryCtx, c.analysis),
       parameters:: parameters,
       // kube-prometheus style: set.mixin.grafanaDashboards, .prometheusAlerts,
       // .prometheusRules.
