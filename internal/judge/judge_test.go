@@ -94,10 +94,10 @@ func TestClassify(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	stable := normal(r, 60, 100, 5)
 	same := normal(r, 60, 100, 5)
-	higher := normal(r, 60, 150, 5)      // 1.5x
-	slightly := normal(r, 60, 110, 5)    // 1.1x: significant, within 1.2x
-	lower := normal(r, 60, 50, 5)        // 0.5x
-	zeros := make([]float64, 60)         // e.g. restarts
+	higher := normal(r, 60, 150, 5)   // 1.5x
+	slightly := normal(r, 60, 110, 5) // 1.1x: significant, within 1.2x
+	lower := normal(r, 60, 50, 5)     // 0.5x
+	zeros := make([]float64, 60)      // e.g. restarts
 	withNaN := append(slices.Clone(same[:10]), math.NaN(), math.Inf(1))
 
 	for _, c := range []struct {
