@@ -44,6 +44,7 @@ Usage:
   canarygen process [flags] FILE     process an OpenShift Template offline (oc process --local)
   canarygen gen [flags]              render every job of a canarygen.yaml (--check: fail when stale)
   canarygen lint [flags] FILE...     check manifests for what breaks a canary (CG001...; --strict, --format json)
+  canarygen analyze [flags] FILE...  pass/fail verdict: the canary against the stable, from Prometheus
   canarygen krm                      run as a KRM function (kustomize, kpt): ResourceList on stdin
   canarygen version                  print the version
   canarygen help [COMMAND]           help for a command
@@ -54,7 +55,8 @@ Examples:
   canarygen ratio --stable 10 --percent 5 --percent 16.67
   canarygen render --canary-percent 10 app.yaml | canarygen lint --strict -
 
-Exit status: 0 ok, 1 render or validation failure, 2 usage error.
+Exit status: 0 ok, 1 render or validation failure, 2 usage error
+(analyze: 0 pass, 1 fail, 2 usage error, 3 inconclusive).
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -75,6 +77,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runKRM(args[1:], stdin, stdout, stderr)
 	case "lint":
 		return runLint(args[1:], stdin, stdout, stderr)
+	case "analyze":
+		return runAnalyze(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
 		return exitOK
@@ -85,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, lint, krm, version, help\n", args[0])
+	fmt.Fprintf(stderr, "canarygen: error: unknown command %q\ncanarygen: hint: commands are render, ratio, process, gen, lint, analyze, krm, version, help\n", args[0])
 	return exitUsage
 }
 
@@ -211,20 +215,11 @@ type renderJob struct {
 	findings []canarygen.Finding // what it found, after run
 }
 
-// errHelp reports that --help was printed.
-var errHelp = errors.New("help printed")
-
-// usageErr is a mistake in the arguments: exit status 2.
-type usageErr struct{ msg string }
-
-func (e *usageErr) Error() string { return e.msg }
-
-func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
-	fs := newFlagSet("render", renderHelp, stdout)
-	job := &renderJob{}
-	o, jo := &job.opts, &job.jsonnet
+// addCanaryFlags registers the canary settings of manifest inputs (render's,
+// and analyze's, which renders the same sets) on fs.
+func addCanaryFlags(fs *pflag.FlagSet, o *canarygen.Options) (replicas *int) {
 	fs.StringVar(&o.Image, "canary-image", "", "image of the canary container(s) (default: the stable's image)")
-	replicas := fs.Int("canary-replicas", 0, "canary replicas")
+	replicas = fs.Int("canary-replicas", 0, "canary replicas")
 	fs.StringVar(&o.Percent, "canary-percent", "", "canary share of the traffic in percent, 0 < P < 100 (e.g. 10, 2.5, 16.67)")
 	fs.BoolVar(&o.KeepTotal, "keep-total", false, "split the stable's replicas between the tracks instead of adding the canary on top")
 	fs.StringVar(&o.Tolerance, "tolerance", "", "fail when the achieved share is more than this many percentage points off --canary-percent")
@@ -246,6 +241,22 @@ func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
 	fs.BoolVar(&o.NoDashboard, "no-dashboard", false, "do not render the dashboard ConfigMap")
 	fs.BoolVar(&o.NoPrometheusRule, "no-prometheus-rule", false, "do not render the PrometheusRule (per-track recording rules, canary alerts)")
 	fs.StringArrayVar(&o.Workloads, "workload", nil, "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)")
+	return replicas
+}
+
+// errHelp reports that --help was printed.
+var errHelp = errors.New("help printed")
+
+// usageErr is a mistake in the arguments: exit status 2.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string { return e.msg }
+
+func parseRender(args []string, stdout io.Writer) (*renderJob, error) {
+	fs := newFlagSet("render", renderHelp, stdout)
+	job := &renderJob{}
+	o, jo := &job.opts, &job.jsonnet
+	replicas := addCanaryFlags(fs, o)
 	fs.BoolVar(&job.openshift, "openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	topts := &job.template
 	fs.StringVar(&topts.Name, "template-name", "", "name of the Template (default: the first workload's name)")

@@ -273,7 +273,17 @@ func Decide(results []Scored, score Score, th Thresholds) (Verdict, []string) {
 	case len(results) == 0:
 		return VerdictInconclusive, []string{"no metric to compare"}
 	case len(critical) > 0:
-		return VerdictFail, []string{"critical metric failed: " + strings.Join(critical, ", ")}
+		reasons := []string{"critical metric failed: " + strings.Join(critical, ", ")}
+		if len(failed) > len(critical) {
+			var others []string
+			for _, f := range failed {
+				if !slices.Contains(critical, f) {
+					others = append(others, f)
+				}
+			}
+			reasons = append(reasons, "also failed: "+strings.Join(others, ", "))
+		}
+		return VerdictFail, reasons
 	case len(criticalNoData) > 0:
 		return VerdictInconclusive, []string{"critical metric without data: " + strings.Join(criticalNoData, ", ")}
 	case 2*len(noData) >= len(results):
