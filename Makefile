@@ -86,6 +86,7 @@ build:
 BENCH_RUNS ?= 5
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkRender' -benchmem -benchtime 3x .
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze' -benchtime 20x ./cmd/canarygen
 	$(GO) run ./hack/bench -runs $(BENCH_RUNS)
 
 ratio-table:
