@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,10 @@ import (
 // analyzeArgs are the arguments of a scenario's run over the last hour of
 // its series.
 func analyzeArgs(p *promServer, file string, extra ...string) []string {
-	return append([]string{"analyze", "--prometheus", p.url, "--end", p.dataEnd.UTC().Format(time.RFC3339),
-		"--window", "1h", "--step", "1m", analyzeCanaryFlag}, append(extra, file)...)
+	ns := strings.TrimSuffix(filepath.Base(file), ".yaml")
+	args := append([]string{"analyze", "--prometheus", p.url, "--end", p.dataEnd.UTC().Format(time.RFC3339),
+		"--window", "1h", "--step", "1m"}, scenarioOf(ns).flags...)
+	return append(args, append(extra, file)...)
 }
 
 // TestAnalyzePrometheus runs canarygen analyze against a real Prometheus
@@ -38,6 +41,8 @@ func TestAnalyzePrometheus(t *testing.T) {
 		{"latency", exitFailure, []string{"verdict: FAIL: critical metric failed: latencyP99 is high", "also failed: latencyP50 is high, latencyP90 is high"}},
 		{"quiet", exitInconclusive, []string{"verdict: INCONCLUSIVE: the canary serves 0.097 requests/s", "fewer than minRequestRate 1", "the stable serves"}},
 		{"share", exitInconclusive, []string{"verdict: INCONCLUSIVE: the canary took 5.9 % of the requests, the rendered share is 20.0 % (2 of 10 replicas)", "more than maxShareDeviation 0.5"}},
+		{"sts", exitOK, []string{"StatefulSet sts/telemeter-server: canary telemeter-server-canary", "(2 canary + 10 stable replicas)", "verdict: PASS: score 100.0"}},
+		{"partition", exitOK, []string{"StatefulSet partition/telemeter-server", "(2 canary + 8 stable replicas)", "verdict: PASS: score 100.0"}},
 	} {
 		t.Run(c.namespace, func(t *testing.T) {
 			file, _, err := scenarioFile(dir, c.namespace)
@@ -62,8 +67,14 @@ func TestAnalyzePrometheus(t *testing.T) {
 // found both tracks' series: the library's PromQL selects what a
 // ServiceMonitor with the track label would scrape.
 func TestAnalyzeSelectsTheSeries(t *testing.T) {
+	for _, ns := range []string{"good", "sts", "partition"} {
+		t.Run(ns, func(t *testing.T) { selectsTheSeries(t, ns) })
+	}
+}
+
+func selectsTheSeries(t *testing.T, namespace string) {
 	p := startPrometheus(t)
-	file, _, err := scenarioFile(t.TempDir(), "good")
+	file, _, err := scenarioFile(t.TempDir(), namespace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +105,12 @@ func TestAnalyzeSelectsTheSeries(t *testing.T) {
 		t.Errorf("metrics: %s", got)
 	}
 	tr := res.Traffic
-	if tr == nil || tr.ExpectedShare != 0.2 || tr.ObservedShare < 0.18 || tr.ObservedShare > 0.22 {
-		t.Errorf("traffic %+v, want a share of about 2/10", tr)
+	if tr == nil {
+		t.Fatal("no traffic guards")
+	}
+	want := 2 / float64(2+tr.StableReplicas)
+	if math.Abs(tr.ExpectedShare-want) > 1e-9 || math.Abs(tr.ObservedShare-want) > 0.02 {
+		t.Errorf("traffic %+v, want a share of about %.3f", tr, want)
 	}
 }
 

@@ -29,11 +29,13 @@ import (
 // traffic is one scenario's synthetic workload.
 type traffic struct {
 	namespace     string
-	ratePerPod    float64 // requests per second of a stable pod
-	canaryRate    float64 // of a canary pod, as a factor of ratePerPod
-	errorRatio    float64 // of the stable
-	canaryErrors  float64 // factor
-	canaryLatency float64 // factor of every request's duration
+	input         string   // default analyzeInput
+	flags         []string // canary flags; default analyzeCanaryFlag
+	ratePerPod    float64  // requests per second of a stable pod
+	canaryRate    float64  // of a canary pod, as a factor of ratePerPod
+	errorRatio    float64  // of the stable
+	canaryErrors  float64  // factor
+	canaryLatency float64  // factor of every request's duration
 }
 
 // The scenarios, each in a namespace of its own in one TSDB.
@@ -43,6 +45,28 @@ var trafficScenarios = []traffic{
 	{namespace: "latency", ratePerPod: 20, canaryRate: 1, errorRatio: 0.005, canaryErrors: 1, canaryLatency: 1.5},
 	{namespace: "quiet", ratePerPod: 0.05, canaryRate: 1, errorRatio: 0.005, canaryErrors: 1, canaryLatency: 1},
 	{namespace: "share", ratePerPod: 20, canaryRate: 0.25, errorRatio: 0.005, canaryErrors: 1, canaryLatency: 1},
+	// The origin's StatefulSet, with a canary StatefulSet and in partition
+	// mode (the canary its top ordinals, told apart by the pod-index label).
+	{namespace: "sts", input: "examples/telemeter/telemeter.yaml", flags: []string{"--canary-replicas=2", "--metrics-port=internal"},
+		ratePerPod: 20, canaryRate: 1, errorRatio: 0.005, canaryErrors: 1, canaryLatency: 1},
+	{namespace: "partition", input: "examples/telemeter/telemeter.yaml", flags: []string{"--partition", "--canary-replicas=2", "--metrics-port=internal"},
+		ratePerPod: 20, canaryRate: 1, errorRatio: 0.005, canaryErrors: 1, canaryLatency: 1},
+}
+
+// scenario finds a scenario by namespace.
+func scenarioOf(namespace string) traffic {
+	for _, sc := range trafficScenarios {
+		if sc.namespace == namespace {
+			if sc.input == "" {
+				sc.input = analyzeInput
+			}
+			if sc.flags == nil {
+				sc.flags = []string{analyzeCanaryFlag}
+			}
+			return sc
+		}
+	}
+	panic("no scenario " + namespace)
 }
 
 // The input every scenario renders (its namespace replaced) and the canary
@@ -172,24 +196,35 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// scenarioFile writes the example input with the scenario's namespace into
-// dir.
+// scenarioFile writes the scenario's example input, every object moved to
+// the scenario's namespace, into dir; it returns the file and the workload.
 func scenarioFile(dir, namespace string) (string, map[string]any, error) {
-	data, err := os.ReadFile(analyzeInput)
+	data, err := os.ReadFile(scenarioOf(namespace).input)
 	if err != nil {
 		return "", nil, err
 	}
-	var obj map[string]any
-	if err := yaml.Unmarshal(data, &obj); err != nil {
-		return "", nil, err
-	}
-	obj["metadata"].(map[string]any)["namespace"] = namespace
-	out, err := yaml.Marshal(obj)
-	if err != nil {
-		return "", nil, err
+	var docs []string
+	var workload map[string]any
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return "", nil, err
+		}
+		if obj == nil {
+			continue
+		}
+		obj["metadata"].(map[string]any)["namespace"] = namespace
+		if k := obj["kind"]; workload == nil && (k == "Deployment" || k == "StatefulSet") {
+			workload = obj
+		}
+		out, err := yaml.Marshal(obj)
+		if err != nil {
+			return "", nil, err
+		}
+		docs = append(docs, string(out))
 	}
 	file := filepath.Join(dir, namespace+".yaml")
-	return file, obj, os.WriteFile(file, out, 0o644)
+	return file, workload, os.WriteFile(file, []byte(strings.Join(docs, "---\n")), 0o644)
 }
 
 // scenarioModel renders the scenario's input through the library, as
@@ -200,7 +235,7 @@ func scenarioModel(dir, namespace string) (analyze.Model, []string, error) {
 	if err != nil {
 		return analyze.Model{}, nil, err
 	}
-	job, err := parseAnalyze([]string{"--prometheus", "http://127.0.0.1:9", analyzeCanaryFlag, file}, nil)
+	job, err := parseAnalyze(append(append([]string{"--prometheus", "http://127.0.0.1:9"}, scenarioOf(namespace).flags...), file), nil)
 	if err != nil {
 		return analyze.Model{}, nil, err
 	}
@@ -281,11 +316,18 @@ func writeSeries(w *bufio.Writer, m analyze.Model, containers []string, sc traff
 		canary bool
 	}
 	var pods []pod
-	for _, n := range podNames(wl.Kind, wl.Name, m.Replicas.Stable, r) {
-		pods = append(pods, pod{n, false})
-	}
-	for _, n := range podNames(wl.Kind, wl.CanaryName, m.Replicas.Canary, r) {
-		pods = append(pods, pod{n, true})
+	partition := wl.Mode == "partition"
+	if partition { // one StatefulSet: the canary is its top ordinals
+		for i, n := range podNames(wl.Kind, wl.Name, m.Replicas.Stable+m.Replicas.Canary, r) {
+			pods = append(pods, pod{n, i >= m.Replicas.Stable})
+		}
+	} else {
+		for _, n := range podNames(wl.Kind, wl.Name, m.Replicas.Stable, r) {
+			pods = append(pods, pod{n, false})
+		}
+		for _, n := range podNames(wl.Kind, wl.CanaryName, m.Replicas.Canary, r) {
+			pods = append(pods, pod{n, true})
+		}
 	}
 	families := map[string][]series{}
 	var order []string
@@ -297,7 +339,10 @@ func writeSeries(w *bufio.Writer, m analyze.Model, containers []string, sc traff
 	}
 	for i, p := range pods {
 		app := []string{"namespace", wl.Namespace, "job", wl.Job, "pod", p.name, "instance", fmt.Sprintf("10.1.0.%d:9090", i+1)}
-		if p.canary {
+		switch {
+		case partition: // every pod has its ordinal, canary or not
+			app = append(app, wl.TrackLabel, p.name[strings.LastIndex(p.name, "-")+1:])
+		case p.canary:
 			app = append(app, wl.TrackLabel, wl.TrackValue)
 		}
 		rate, errRatio, slow := sc.ratePerPod, sc.errorRatio, 1.0
@@ -374,13 +419,19 @@ func writeSeries(w *bufio.Writer, m analyze.Model, containers []string, sc traff
 	if wl.Kind == "StatefulSet" {
 		kind, ready, desired = "statefulset", "kube_statefulset_status_replicas_ready", "kube_statefulset_replicas"
 	}
-	for _, tr := range []struct {
-		name string
-		n    int
-	}{{wl.Name, m.Replicas.Stable}, {wl.CanaryName, m.Replicas.Canary}} {
-		l := labelString("namespace", wl.Namespace, kind, tr.name)
-		add(ready, series{l, constant(float64(tr.n))})
-		add(desired, series{l, constant(float64(tr.n))})
+	if partition {
+		for _, p := range pods {
+			add("kube_pod_status_ready", series{labelString("namespace", wl.Namespace, "pod", p.name, "condition", "true"), constant(1)})
+		}
+	} else {
+		for _, tr := range []struct {
+			name string
+			n    int
+		}{{wl.Name, m.Replicas.Stable}, {wl.CanaryName, m.Replicas.Canary}} {
+			l := labelString("namespace", wl.Namespace, kind, tr.name)
+			add(ready, series{l, constant(float64(tr.n))})
+			add(desired, series{l, constant(float64(tr.n))})
+		}
 	}
 	for _, name := range order {
 		fmt.Fprintf(w, "# TYPE %s gauge\n", name)

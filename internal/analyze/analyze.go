@@ -49,6 +49,7 @@ type Workload struct {
 	Job        string `json:"job"`
 	TrackLabel string `json:"trackLabel"`
 	TrackValue string `json:"trackValue"`
+	Mode       string `json:"mode"` // workloads or partition
 }
 
 func (w Workload) String() string { return w.Kind + " " + w.Namespace + "/" + w.Name }

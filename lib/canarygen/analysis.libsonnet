@@ -113,6 +113,9 @@ function(ctx, opts)
       job: ctx.job,
       trackLabel: ctx.trackLabel,
       trackValue: ctx.trackValue,
+      // 'partition': one StatefulSet, the canary its top ordinals, told
+      // apart by the pod-index label (trackLabel).
+      mode: if ctx.partition != null then 'partition' else 'workloads',
     },
     // null: the CLI uses the query step (at least 1m).
     range: if opts.range == null || std.isString(opts.range) then opts.range else fail('range', 'must be a duration such as "5m", or null'),
