@@ -21,8 +21,9 @@ test: deps tools kubetools vendor lint
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .
 
 # Parallel renders (gen's jobs, concurrent CLI runs) under the race detector, and the library's own workers.
+# Also canarygen analyze's parallel Prometheus queries.
 race:
-	$(GO) test -race -count=1 -run 'TestGenParallelDeterministic|TestDeterministic|TestGenWriteCheckPrune|TestParallelRender' ./cmd/canarygen
+	$(GO) test -race -count=1 -run 'TestGenParallelDeterministic|TestDeterministic|TestGenWriteCheckPrune|TestParallelRender|TestAnalyzePrometheus' ./cmd/canarygen
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -99,6 +100,7 @@ build:
 BENCH_RUNS ?= 5
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkRender' -benchmem -benchtime 3x .
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze' -benchtime 20x ./cmd/canarygen
 	$(GO) run -tags bench ./hack/bench -runs $(BENCH_RUNS)
 
 ratio-table:

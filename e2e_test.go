@@ -36,6 +36,7 @@ var resources = map[string]struct {
 	"StatefulSet":             {"/apis/apps/v1", "statefulsets", true},
 	"Service":                 {"/api/v1", "services", true},
 	"ConfigMap":               {"/api/v1", "configmaps", true},
+	"Job":                     {"/apis/batch/v1", "jobs", true}, // examples/analyze
 	"Namespace":               {"/api/v1", "namespaces", false},
 	"PodDisruptionBudget":     {"/apis/policy/v1", "poddisruptionbudgets", true},
 	"HorizontalPodAutoscaler": {"/apis/autoscaling/v2", "horizontalpodautoscalers", true},
@@ -311,5 +312,43 @@ func TestAPIServerAcceptsGoldens(t *testing.T) {
 		if code == 201 || !strings.Contains(body, tc.want) {
 			t.Errorf("%s: want a rejection containing %q, got %d %s", tc.name, tc.want, code, tail(body, 600))
 		}
+	}
+}
+
+// The Kubernetes objects of examples/analyze (canarygen analyze's recipes)
+// are accepted by a real kube-apiserver: the PostSync hook's ConfigMap and
+// Job, and the AnalysisTemplate's job spec as a Job (the AnalysisTemplate
+// itself needs Argo Rollouts' CRDs).
+func TestAPIServerAcceptsAnalyzeRecipes(t *testing.T) {
+	s := startControlPlane(t, "etcd")
+	s.namespace(t, "shop")
+	created := 0
+	for _, f := range []string{"examples/analyze/argocd-postsync-job.yaml", "examples/analyze/analysistemplate.yaml"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := manifest.Read(f, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			o := m.Object
+			if o["kind"] == "AnalysisTemplate" {
+				for i, mt := range o["spec"].(map[string]any)["metrics"].([]any) {
+					spec := mt.(map[string]any)["provider"].(map[string]any)["job"].(map[string]any)["spec"]
+					o = Object{"apiVersion": "batch/v1", "kind": "Job",
+						"metadata": map[string]any{"name": fmt.Sprintf("analysistemplate-%d", i)}, "spec": spec}
+				}
+			}
+			if code, body := s.create(t, "shop", o); code != 201 {
+				t.Errorf("%s: %s: %d %s", f, manifest.Describe(o), code, body)
+				continue
+			}
+			created++
+		}
+	}
+	if created != 3 {
+		t.Errorf("%d objects created, want 3", created)
 	}
 }

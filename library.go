@@ -26,6 +26,11 @@ const (
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
   { objects: set, ratio: set.ratio }
 `
+	// renderCall with the analysis model (canarygen analyze).
+	analysisCall = `function(workload, params, objects)
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
+  { objects: set, ratio: set.ratio, analysis: set.analysis }
+`
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)
   (import 'main.libsonnet').openshiftTemplate(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(template))

@@ -27,6 +27,8 @@ type Ratio struct {
 type Report struct {
 	Object string // "StatefulSet ns/name"
 	Ratio  Ratio
+	// Analysis is the library's set.analysis (JSON), with Options.Analysis.
+	Analysis json.RawMessage
 }
 
 func (r Report) String() string {

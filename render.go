@@ -40,6 +40,10 @@ type Options struct {
 	Parallel int
 	// Lint makes Render run lint over what it rendered (Result.Findings).
 	Lint bool
+	// Analysis makes every Report carry the workload's analysis model
+	// (set.analysis: what canarygen analyze compares, with its PromQL);
+	// a render without it does not pay for it.
+	Analysis bool
 }
 
 // Result is what one render gave.
@@ -89,10 +93,11 @@ type task struct {
 	params   map[string]any
 	context  []Object
 
-	err     error
-	members []Object // the set's objects, in field order
-	ratio   Ratio
-	yaml    [][]byte // with YAML out: each member encoded
+	err      error
+	members  []Object // the set's objects, in field order
+	ratio    Ratio
+	analysis json.RawMessage
+	yaml     [][]byte // with YAML out: each member encoded
 }
 
 func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
@@ -304,7 +309,11 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 
 // do is one workload's call on worker w's VM.
 func (r *Renderer) do(w int, c *task, yamlOut bool) {
-	out, err := call(r.libVM(w), "render", renderCall, r.opts.Jsonnet,
+	program := renderCall
+	if r.opts.Analysis {
+		program = analysisCall
+	}
+	out, err := call(r.libVM(w), "render", program, r.opts.Jsonnet,
 		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload))
 	if err != nil {
 		var timeout *jsonnetvm.TimeoutError
@@ -315,14 +324,15 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		return
 	}
 	var set struct {
-		Objects map[string]json.RawMessage `json:"objects"`
-		Ratio   Ratio                      `json:"ratio"`
+		Objects  map[string]json.RawMessage `json:"objects"`
+		Ratio    Ratio                      `json:"ratio"`
+		Analysis json.RawMessage            `json:"analysis"`
 	}
 	if err := json.Unmarshal(out, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
-	c.ratio = set.Ratio
+	c.ratio, c.analysis = set.Ratio, set.Analysis
 	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
 		var o Object
 		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
@@ -437,7 +447,7 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 				return nil, err
 			}
 		}
-		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio})
+		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Analysis: c.analysis})
 	}
 	if r.opts.Lint {
 		if !yamlOut {

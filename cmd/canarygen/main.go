@@ -37,7 +37,8 @@ traffic splits by ready replicas), a ServiceMonitor, a Grafana dashboard and
 alerts comparing the tracks. No controller: plain objects, rendered ahead of
 time.
 
-Exit status: 0 ok, 1 render or validation failure, 2 usage error.`
+Exit status: 0 ok, 1 render or validation failure, 2 usage error
+(analyze: 0 pass, 1 fail, 2 usage error, 3 inconclusive).`
 
 const rootExample = `  canarygen render --canary-image quay.io/org/app:v2 --canary-percent 10 app.yaml
   canarygen render -o manifests.yaml config.jsonnet
@@ -68,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return &usageError{cmd: cmd.Name(), msg: err.Error()}
 	})
 	root.AddCommand(c.renderCommand(), c.ratioCommand(), c.processCommand(), c.genCommand(),
-		c.lintCommand(), c.krmCommand(), c.versionCommand())
+		c.lintCommand(), c.analyzeCommand(), c.krmCommand(), c.versionCommand())
 	root.Flags().Bool("version", false, "print the version")
 	root.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if v, _ := cmd.Flags().GetBool("version"); v {

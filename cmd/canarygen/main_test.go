@@ -22,7 +22,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopPrometheus() // canarygen analyze's tests may have started one
+	os.Exit(code)
 }
 
 type scenario struct {

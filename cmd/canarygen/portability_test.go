@@ -146,3 +146,58 @@ canarygen.new(import 'web.json', { canary: { image: 'registry.example.com/web:1.
 		t.Fatalf("vendored library and CLI differ:\n%s", firstDiff(want, got))
 	}
 }
+
+// The analysis model (set.analysis, what canarygen analyze queries) is the
+// same under Debian's C++ jsonnet and the go-jsonnet CLI as in canarygen.
+func TestAnalysisModelImplementations(t *testing.T) {
+	cpp, err := exec.LookPath("jsonnet")
+	if err != nil {
+		t.Fatalf("C++ jsonnet is not installed: run `make deps` (hack/install-deps.sh): %v", err)
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		input string
+		args  []string
+	}{
+		{"deployment", "examples/deployment/web.yaml", []string{"--canary-percent=20", "--metric", "queue=sum(rate(queue_errors_total{$selector}[$range])) / sum(x{$pods})", "--set", "metrics.cpu=null"}},
+		{"partition", "examples/telemeter/telemeter.yaml", []string{"--partition", "--canary-replicas=2", "--metrics-port=internal", "--set", "metrics.readiness.allowedDecrease=0.8"}},
+	} {
+		job, err := parseAnalyze(append(append([]string{"--prometheus", "http://127.0.0.1:9"}, c.args...), c.input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		models, err := job.models(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(models[0])
+		var wantV any
+		json.Unmarshal(want, &wantV)
+		delete(wantV.(map[string]any), "replicas") // not part of set.analysis
+
+		data, _ := os.ReadFile(c.input)
+		workload, _, _ := strings.Cut(string(data), "\n---\n")
+		params, _ := json.Marshal(map[string]any{"canary": map[string]any{}, "analysis": job.opts.Params["analysis"]})
+		if c.name == "partition" {
+			params, _ = json.Marshal(map[string]any{"mode": "partition", "canary": map[string]any{"replicas": 2}, "metricsPort": "internal", "analysis": job.opts.Params["analysis"]})
+		}
+		prog := filepath.Join(dir, c.name+".jsonnet")
+		os.WriteFile(prog, []byte("local cg = import 'canarygen/main.libsonnet';\ncg.new(std.parseYaml(importstr '"+filepath.Join(dir, c.name+".yaml")+"'), "+string(params)+").analysis\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, c.name+".yaml"), []byte(workload), 0o644)
+		for _, impl := range []string{cpp, goTool(t, "jsonnet")} {
+			var got any
+			if err := json.Unmarshal(runTool(t, ".", impl, "-J", "lib", prog), &got); err != nil {
+				t.Fatal(err)
+			}
+			if g, w := canonicalJSON(got), canonicalJSON(wantV); g != w {
+				t.Errorf("%s: %s gives another analysis model than canarygen:\n%s", c.name, impl, firstDiff(w, g))
+			}
+		}
+	}
+}
+
+func canonicalJSON(v any) string {
+	b, _ := json.MarshalIndent(v, "", " ")
+	return string(b)
+}

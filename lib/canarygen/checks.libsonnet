@@ -8,7 +8,8 @@ local util = import 'util.libsonnet';
 
 // Settings whose sub-keys are checked against defaults; the others
 // (labels, endpoint, env...) are free-form.
-local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics'];
+local checkedKeys = ['canary', 'track', 'stable', 'serviceMonitor', 'prometheusRule', 'dashboard', 'dashboard.metrics', 'analysis', 'analysis.metrics']
+                    + ['analysis.metrics.' + m for m in std.objectFields(defaults.analysis.metrics)];
 
 // StatefulSet pods carry controller-revision-hash: <name>-<hash of up to 10
 // characters>, a label value of at most 63 characters.

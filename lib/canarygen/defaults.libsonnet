@@ -149,4 +149,56 @@
       durationBucket: 'http_request_duration_seconds_bucket',
     },
   },
+
+  // canarygen analyze: the canary's samples against the stable's, per
+  // metric (Mann-Whitney U test, Hodges-Lehmann shift and its confidence
+  // interval, effect = canary mean / stable mean), as Kayenta's judge does
+  // (analysis.libsonnet, README "Analyze"). Not rendered into any object.
+  analysis: {
+    // rate() and increase() window of the queries; null: the query step
+    // (at least 1m), so that consecutive samples count different requests.
+    range: null,
+    // Inconclusive while either track serves fewer requests per second on
+    // average over the window...
+    minRequestRate: 1,
+    // ... or has fewer samples (Spinnaker advises at least 50).
+    minSamples: 20,
+    // Inconclusive when the canary's observed share of the requests is off
+    // the rendered c/(c+s) by more than this fraction of it (0.5: between
+    // half and one and a half times the rendered share).
+    maxShareDeviation: 0.5,
+    // Score 0-100: weighted mean of the groups' scores, each 100 x passing
+    // / judged metrics. At or above passScore the canary passes; at or
+    // above marginalScore it is inconclusive; below it fails. A critical
+    // metric that fails fails the run whatever the score.
+    passScore: 95,
+    marginalScore: 75,
+    // Of the confidence interval of the shift.
+    confidence: 0.98,
+    // Weight of each group in the score, e.g. { errors: 50 }; groups not
+    // listed share what is left of 100 equally.
+    groupWeights: {},
+    // The metrics the library models. Each: group, direction ('increase',
+    // 'decrease' or 'either': which change is bad), allowedIncrease /
+    // allowedDecrease (the canary/stable ratio of means tolerated), critical
+    // (fails the run alone), mustHaveData (no data counts as a failure).
+    // null leaves a metric out.
+    metrics: {
+      errorRatio: { group: 'errors', direction: 'increase', allowedIncrease: 2, allowedDecrease: 1, critical: true, mustHaveData: false },
+      latencyP50: { group: 'latency', direction: 'increase', allowedIncrease: 1.2, allowedDecrease: 1, critical: false, mustHaveData: false },
+      latencyP90: { group: 'latency', direction: 'increase', allowedIncrease: 1.2, allowedDecrease: 1, critical: false, mustHaveData: false },
+      latencyP99: { group: 'latency', direction: 'increase', allowedIncrease: 1.2, allowedDecrease: 1, critical: true, mustHaveData: false },
+      cpu: { group: 'saturation', direction: 'increase', allowedIncrease: 1.25, allowedDecrease: 1, critical: false, mustHaveData: false },
+      memory: { group: 'saturation', direction: 'increase', allowedIncrease: 1.25, allowedDecrease: 1, critical: false, mustHaveData: false },
+      restarts: { group: 'availability', direction: 'increase', allowedIncrease: 1, allowedDecrease: 1, critical: false, mustHaveData: false },
+      readiness: { group: 'availability', direction: 'decrease', allowedIncrease: 1, allowedDecrease: 0.9, critical: false, mustHaveData: false },
+    },
+    // Metrics of your own: { name, query, group, direction, allowedIncrease,
+    // allowedDecrease, critical, mustHaveData, unit }. In query, $selector
+    // is the track's selector of application metrics (namespace, job,
+    // track), $pods the track's pod selector (container and kube-state
+    // metrics) and $range the window, e.g.
+    // 'sum(rate(queue_errors_total{$selector}[$range]))'.
+    userMetrics: [],
+  },
 }

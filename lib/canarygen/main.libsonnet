@@ -12,7 +12,8 @@
 // grafanaDashboard (the dashboard model, without its ConfigMap), rules (the
 // PrometheusRule's groups), parameters (OpenShift template parameters, with
 // templateParameters on), mixin (the dashboard and rules in
-// monitoring-mixin form), queryContext (what every PromQL is built from).
+// monitoring-mixin form), queryContext (what every PromQL is built from),
+// analysis (what canarygen analyze compares, see analysis.libsonnet).
 //
 // The objects refer to each other through the set, late-bound: an override
 // such as `set + { service+: { metadata+: { labels+: { tier: 'web' } } } }`
@@ -59,6 +60,9 @@ local new(workload, params={}, objects=[]) =
       partition: if m.partition then { first: m.ratio.stable, total: m.ratio.total } else null,
       metrics: if m.config.dashboard != false then m.config.dashboard.metrics else defaults.dashboard.metrics,
     },
+
+    // canarygen analyze: the metrics and their canary and stable PromQL.
+    analysis:: (import 'analysis.libsonnet')(set.queryContext, m.config.analysis),
 
     // kube-prometheus style: set.mixin.grafanaDashboards, .prometheusAlerts,
     // .prometheusRules.

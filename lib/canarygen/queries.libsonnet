@@ -8,7 +8,8 @@
 //
 // ctx: kind, name, canaryName, namespace (a name, or '$namespace' in Grafana),
 // job, trackLabel, trackValue, metrics, partition (null, or { first, total }
-// in partition mode). range: '5m', or '$__rate_interval'.
+// in partition mode). range: '5m', '$__rate_interval' (Grafana), or '$range'
+// (canarygen analyze fills it in).
 local util = import 'util.libsonnet';
 
 function(ctx, range) {
@@ -59,6 +60,13 @@ function(ctx, range) {
   cpu(t):: 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + q.pods[t] + ', container!="", container!="POD"}[' + range + '])))',
   memory(t):: 'avg(sum by (pod) (container_memory_working_set_bytes{' + q.pods[t] + ', container!="", container!="POD"}))',
   restarts(t):: 'sum(increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[1h]))',
+
+  // For canarygen analyze, which compares samples of the two tracks: no
+  // series of error responses is no errors, not no data; restarts per pod,
+  // so that tracks of different sizes compare; ready over desired replicas.
+  errorRatioOrZero(t):: '(' + q.errors(t) + ' or vector(0)) / ' + q.requests(t),
+  restartsPerPod(t):: 'avg(sum by (pod) (increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[' + range + '])))',
+  readiness(t):: q.ready(t) + ' / ' + q.desired(t),
 
   local workload(t) = if t == 'canary' then ctx.canaryName else ctx.name,
   // Partition mode: per-track readiness from the pods; the desired split is
