@@ -16,20 +16,20 @@ import (
 const (
 	// Which objects of a stream get a canary, and the kinds canarygen.new
 	// reads among the other objects.
-	selectCall = `function(objects, params, workloads, sources)
+	selectCall = `function(objects, params, workloads, sources, opts)
   local canarygen = import 'main.libsonnet';
-  canarygen.select(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(sources))
+  canarygen.select(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(sources), std.parseJson(opts))
   + { contextKinds: canarygen.contextKinds }
 `
 	// One workload's set.
 	renderCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio }
+  { objects: set, ratio: set.ratio, notes: set.notes }
 `
 	// renderCall with the analysis model (canarygen analyze).
 	analysisCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, analysis: set.analysis }
+  { objects: set, ratio: set.ratio, notes: set.notes, analysis: set.analysis }
 `
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)

@@ -27,6 +27,8 @@ type Ratio struct {
 type Report struct {
 	Object string // "StatefulSet ns/name"
 	Ratio  Ratio
+	// Notes say what was chosen and adopted from the input, and why.
+	Notes []string
 	// Analysis is the library's set.analysis (JSON), with Options.Analysis.
 	Analysis json.RawMessage
 }

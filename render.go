@@ -7,6 +7,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/google/go-jsonnet"
@@ -96,6 +97,7 @@ type task struct {
 	err      error
 	members  []Object // the set's objects, in field order
 	ratio    Ratio
+	notes    []string
 	analysis json.RawMessage
 	yaml     [][]byte // with YAML out: each member encoded
 }
@@ -151,13 +153,21 @@ func (r *Renderer) read(inputs []Input) ([]*item, error) {
 
 // selection is the library's select.
 type selection struct {
-	Workloads []int `json:"workloads"`
-	Problems  []struct {
+	Workloads []int          `json:"workloads"`
+	Canaries  map[string]int `json:"canaries"` // workload index -> its canary's
+	Templates []struct {
+		Index int `json:"index"`
+	} `json:"templates"`
+	Namespaced []int `json:"namespaced"`
+	Problems   []struct {
 		Index   *int    `json:"index"`
 		Message string  `json:"message"`
 		Hint    *string `json:"hint"`
 	} `json:"problems"`
-	ContextKinds []string `json:"contextKinds"`
+	ContextKinds struct {
+		Namespaced []string `json:"namespaced"`
+		Cluster    []string `json:"cluster"`
+	} `json:"contextKinds"`
 }
 
 // selectWorkloads asks the library which manifest objects get a canary,
@@ -182,8 +192,25 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 	if workloads == nil {
 		workloads = []string{}
 	}
+	// Per-workload options (the CLI's annotations), by view index.
+	paramsAt := map[string]any{}
+	if r.opts.WorkloadParams != nil {
+		for v, i := range at {
+			p, ok, err := r.opts.WorkloadParams(items[i].Object)
+			if err != nil {
+				return nil, &Error{File: items[i].File, Line: items[i].Line, Msg: manifest.Describe(items[i].Object) + ": " + err.Error()}
+			}
+			if ok {
+				paramsAt[strconv.Itoa(v)] = p
+			}
+		}
+	}
+	opts := map[string]any{"paramsAt": paramsAt, "annotated": r.opts.WorkloadParams != nil}
+	if ns, _ := r.params()["namespace"].(string); ns != "" {
+		opts["namespace"] = ns
+	}
 	out, err := call(r.libVM(0), "select", selectCall, r.opts.Jsonnet,
-		arg("objects", views), arg("params", r.params()), arg("workloads", workloads), arg("sources", sources))
+		arg("objects", views), arg("params", r.params()), arg("workloads", workloads), arg("sources", sources), arg("opts", opts))
 	if err != nil {
 		return nil, libraryError("", err)
 	}
@@ -204,33 +231,50 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		return nil, e
 	}
 
-	// The context: objects of the kinds the library reads, by namespace.
-	kinds := map[string]bool{}
-	for _, k := range sel.ContextKinds {
-		kinds[k] = true
+	// -n: the namespace for objects of namespaced kinds that have none.
+	for _, v := range sel.Namespaced {
+		o := items[at[v]].Object
+		meta, ok := o["metadata"].(map[string]any)
+		if !ok {
+			meta = map[string]any{}
+			o["metadata"] = meta
+		}
+		meta["namespace"] = r.params()["namespace"]
+	}
+
+	// The context: objects of the kinds the library reads, those of
+	// namespaced kinds by namespace, cluster-scoped ones for all.
+	namespacedKinds, clusterKinds := map[string]bool{}, map[string]bool{}
+	for _, k := range sel.ContextKinds.Namespaced {
+		namespacedKinds[k] = true
+	}
+	for _, k := range sel.ContextKinds.Cluster {
+		clusterKinds[k] = true
 	}
 	byNS := map[string][]Object{}
+	var cluster []Object
 	for _, it := range items {
-		if kind, ns, _ := manifest.ObjectName(it.Object); !it.program && kinds[kind] {
+		kind, ns, _ := manifest.ObjectName(it.Object)
+		switch {
+		case it.program:
+		case namespacedKinds[kind]:
 			byNS[ns] = append(byNS[ns], it.Object)
+		case clusterKinds[kind]:
+			cluster = append(cluster, it.Object)
 		}
 	}
 	var calls []*task
 	for _, v := range sel.Workloads {
 		it := items[at[v]]
 		params := r.params()
-		if r.opts.WorkloadParams != nil {
-			p, ok, err := r.opts.WorkloadParams(it.Object)
-			if err != nil {
-				return nil, &Error{File: it.File, Line: it.Line, Msg: manifest.Describe(it.Object) + ": " + err.Error()}
-			}
-			if !ok {
-				continue
-			}
-			params = p
+		if p, ok := paramsAt[strconv.Itoa(v)]; ok {
+			params = p.(map[string]any)
 		}
 		_, ns, _ := manifest.ObjectName(it.Object)
-		context := byNS[ns]
+		context := append(slices.Clip(byNS[ns]), cluster...)
+		if c, ok := sel.Canaries[strconv.Itoa(v)]; ok {
+			context = append(context, items[at[c]].Object)
+		}
 		if context == nil {
 			context = []Object{}
 		}
@@ -248,10 +292,35 @@ func (r *Renderer) params() map[string]any {
 }
 
 // view is what select reads of an object: apiVersion, kind, name and
-// namespace.
+// namespace; a workload's selector and pod labels; a Template's objects.
 func view(o Object) Object {
+	v := identityView(o)
+	switch {
+	case o["kind"] == "Template":
+		if objs, ok := o["objects"].([]any); ok {
+			inner := make([]any, 0, len(objs))
+			for _, x := range objs {
+				if xo, ok := x.(map[string]any); ok {
+					inner = append(inner, view(xo))
+				} else {
+					inner = append(inner, x)
+				}
+			}
+			v["objects"] = inner
+		}
+	case manifest.Field(o, "spec", "template", "metadata", "labels") != nil:
+		v["spec"] = map[string]any{
+			"selector": manifest.Field(o, "spec", "selector"),
+			"template": map[string]any{"metadata": map[string]any{"labels": manifest.Field(o, "spec", "template", "metadata", "labels")}},
+		}
+	}
+	return v
+}
+
+// identityView is an object's apiVersion, kind, name and namespace.
+func identityView(o Object) Object {
 	v := Object{"apiVersion": o["apiVersion"], "kind": o["kind"]}
-	kind, ns, name := manifest.ObjectName(o)
+	_, ns, name := manifest.ObjectName(o)
 	meta := map[string]any{}
 	if name != "" {
 		meta["name"] = name
@@ -260,7 +329,6 @@ func view(o Object) Object {
 		meta["namespace"] = ns
 	}
 	v["metadata"] = meta
-	v["kind"] = kind
 	return v
 }
 
@@ -326,13 +394,14 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 	var set struct {
 		Objects  map[string]json.RawMessage `json:"objects"`
 		Ratio    Ratio                      `json:"ratio"`
+		Notes    []string                   `json:"notes"`
 		Analysis json.RawMessage            `json:"analysis"`
 	}
 	if err := json.Unmarshal(out, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
-	c.ratio, c.analysis = set.Ratio, set.Analysis
+	c.ratio, c.notes, c.analysis = set.Ratio, set.Notes, set.Analysis
 	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
 		var o Object
 		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
@@ -362,7 +431,7 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 func identities(objs []Object) []Object {
 	out := make([]Object, len(objs))
 	for i, o := range objs {
-		out[i] = view(o)
+		out[i] = identityView(o)
 	}
 	return out
 }
@@ -447,7 +516,7 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 				return nil, err
 			}
 		}
-		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Analysis: c.analysis})
+		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Notes: c.notes, Analysis: c.analysis})
 	}
 	if r.opts.Lint {
 		if !yamlOut {

@@ -15,6 +15,7 @@ import (
 // means adding a line here and the option to the library.
 type Setting struct {
 	Name   string
+	Short  string // a one-letter flag, as kubectl's -n
 	Option string
 	Kind   Kind
 	Scope  Scope
@@ -71,7 +72,9 @@ var Settings = []Setting{
 	{Name: "canary-env", Option: "canary.env", Kind: Env, Usage: "NAME=VALUE env var set on the canary container (repeatable)"},
 	{Name: "suffix", Option: "canary.suffix", Kind: String, Usage: "suffix of the canary's name (default \"-canary\")"},
 	{Name: "track-label", Option: "track", Kind: Label, Usage: "KEY=VALUE label marking canary pods (default track=canary)"},
-	{Name: "metrics-port", Option: "metricsPort", Kind: String, Usage: "Service port the ServiceMonitor scrapes (default: a port named metrics or http-metrics)"},
+	{Name: "metrics-port", Option: "metricsPort", Kind: String, Usage: "Service port the ServiceMonitor scrapes (default: the one an input ServiceMonitor scrapes, else a port named metrics, http-metrics, or containing metrics, the prometheus.io/port annotation's, or http)"},
+	{Name: "service", Option: "metricsService", Kind: String, Usage: "the input's Service, among those over the workload's pods, that the ServiceMonitor selects (default: the one an input ServiceMonitor selects, else the one with the metrics port)"},
+	{Name: "namespace", Short: "n", Option: "namespace", Kind: String, Usage: "namespace of the objects that have none (as kubectl apply -n); without it they stay without, and the dashboard and rules match the app in any namespace"},
 	{Name: "stable-track", Option: "track.stable", Kind: String, Bare: "stable", Usage: "stable-track mode: label the stable's selector and pods with the track key too, =VALUE (default stable), so the selectors never overlap; for an existing stable a migration (README: Stable-track mode)"},
 	{Name: "volume-claim-templates", Option: "volumeClaimTemplates", Kind: String, Usage: "StatefulSet canary PVCs: inherit (own PVCs from the same templates, kept; default), delete (the same, deleted with the canary or on scale-down) or emptyDir"},
 	{Name: "pdb-min-available", Option: "pdb.minAvailable", Kind: IntOrPercent, Excludes: []string{"pdb-max-unavailable"}, Usage: "render one PodDisruptionBudget over both tracks with this minAvailable (N or N%)"},

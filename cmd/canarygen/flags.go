@@ -15,13 +15,13 @@ func addSettingFlags(fs *pflag.FlagSet, scopes ...canarygen.Scope) {
 		}
 		switch {
 		case s.Flag():
-			fs.Bool(s.Name, false, s.Usage)
+			fs.BoolP(s.Name, s.Short, false, s.Usage)
 		case s.Kind == canarygen.Int:
-			fs.Int(s.Name, 0, s.Usage)
+			fs.IntP(s.Name, s.Short, 0, s.Usage)
 		case s.Repeatable():
-			fs.StringArray(s.Name, nil, s.Usage)
+			fs.StringArrayP(s.Name, s.Short, nil, s.Usage)
 		default:
-			fs.String(s.Name, "", s.Usage)
+			fs.StringP(s.Name, s.Short, "", s.Usage)
 		}
 		if s.Bare != "" {
 			fs.Lookup(s.Name).NoOptDefVal = s.Bare

@@ -156,9 +156,7 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 			}
 		}
 		if !mode.quiet {
-			for _, rep := range res.res.Reports {
-				fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
-			}
+			printReports(c.stderr, res.res.Reports)
 		}
 	}
 	if outputDir != "" && !mode.stdout {

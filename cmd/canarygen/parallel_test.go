@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -20,12 +21,14 @@ var percent10 = map[string]any{"canary": map[string]any{"percent": "10"}}
 // encode-as-you-go, give Encode(Render)'s bytes with one worker, objects
 // that pass through included.
 func TestParallelRenderSameBytes(t *testing.T) {
-	passthrough := "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: between\ndata:\n  on: \"yes\"\n"
+	passthrough := func(i int) string {
+		return fmt.Sprintf("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: between-%d\ndata:\n  on: \"yes\"\n", i)
+	}
 	var in strings.Builder
 	for i := range 40 {
 		in.WriteString(benchdata.Workload(i))
 		if i%7 == 0 {
-			in.WriteString(passthrough)
+			in.WriteString(passthrough(i))
 		}
 	}
 	input := canarygen.Input{Name: "in.yaml", Data: []byte(in.String())}

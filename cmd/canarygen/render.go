@@ -332,9 +332,7 @@ func (c *cli) render(job *renderJob) error {
 		return err
 	}
 	if !job.quiet {
-		for _, rep := range res.Reports {
-			fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
-		}
+		printReports(c.stderr, res.Reports)
 	}
 	printLintWarnings(c.stderr, res.Findings)
 	return nil
@@ -374,6 +372,17 @@ func (c *cli) write(data []byte, file string) error {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
+}
+
+// printReports prints what each canary got, and what was chosen and
+// adopted from the input for it.
+func printReports(w io.Writer, reports []canarygen.Report) {
+	for _, rep := range reports {
+		fmt.Fprintf(w, "canarygen: %s\n", rep)
+		for _, n := range rep.Notes {
+			fmt.Fprintf(w, "canarygen: %s: %s\n", rep.Object, renameOptions(n, flagName))
+		}
+	}
 }
 
 // printLintWarnings prints what lint finds in a render, warnings and errors

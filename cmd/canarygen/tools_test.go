@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 // tool returns a binary built by `make tools` (hack/tools).
@@ -100,23 +103,33 @@ func TestAnnotationErrors(t *testing.T) {
 }
 
 // service: false means the same in a KRM config as --no-service on the
-// command line: the list's own Service is not handed to the library either,
-// so a ServiceMonitor has nothing to select.
+// command line: no Service is rendered, and the ServiceMonitor goes with the
+// Service the input has over the pods.
 func TestKRMServiceOffLikeCLI(t *testing.T) {
 	svc := `{apiVersion: v1, kind: Service, metadata: {name: web, labels: {app: web}}, spec: {selector: {app: web}, ports: [{name: metrics, port: 9113}]}}`
 	dep := `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: "nginx:1", ports: [{name: metrics, containerPort: 9113}]}]}}}}`
-	const want = "serviceMonitor: needs a Service"
-
 	var out, errb bytes.Buffer
-	code := run([]string{"render", "--no-service", "-"}, strings.NewReader("# a stream\n"+svc+"\n---\n"+dep+"\n"), &out, &errb)
-	if code != 1 || !strings.Contains(errb.String(), want) {
-		t.Fatalf("CLI: exit %d: %s", code, errb.String())
+	code := run([]string{"render", "-q", "--no-service", "-"}, strings.NewReader("# a stream\n"+svc+"\n---\n"+dep+"\n"), &out, &errb)
+	if code != 0 || strings.Count(out.String(), "kind: Service\n") != 1 || !strings.Contains(out.String(), "kind: ServiceMonitor") {
+		t.Fatalf("CLI: exit %d: %s\n%s", code, errb.String(), out.String())
 	}
+	cli := out.String()
 	list := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- " + svc + "\n- " + dep +
 		"\nfunctionConfig:\n  apiVersion: canarygen.dev/v1alpha1\n  kind: Canary\n  metadata: {name: c}\n  options: {service: false}\n"
 	out.Reset()
 	errb.Reset()
-	if code := run([]string{"krm"}, strings.NewReader(list), &out, &errb); code != 1 || !strings.Contains(out.String(), want) {
+	if code := run([]string{"krm"}, strings.NewReader(list), &out, &errb); code != 0 {
 		t.Fatalf("KRM: exit %d:\n%s", code, out.String())
+	}
+	var rl struct{ Items []map[string]any }
+	if err := yaml.Unmarshal(out.Bytes(), &rl); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, o := range rl.Items {
+		kinds = append(kinds, o["kind"].(string))
+	}
+	if got := strings.Count(cli, "\nkind: "); len(rl.Items) != got || slices.Index(kinds, "Service") < 0 || slices.Index(kinds, "ServiceMonitor") < 0 {
+		t.Fatalf("KRM gives %v, the CLI %d objects", kinds, got)
 	}
 }

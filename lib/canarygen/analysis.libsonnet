@@ -10,7 +10,7 @@ local util = import 'util.libsonnet';
 
 function(ctx, opts)
   local q = (import 'queries.libsonnet')(ctx, '$range');
-  local where = ctx.kind + ' ' + ctx.namespace + '/' + ctx.name;
+  local where = ctx.kind + ' ' + (if ctx.namespace == null then '' else ctx.namespace + '/') + ctx.name;
   local fail(field, msg, hint=null) = util.fail(where, 'analysis.' + field, msg, hint);
   local directions = ['increase', 'decrease', 'either'];
 

@@ -156,6 +156,12 @@ local service(m, set) =
   [
     if c.service != true && c.service != false && existing == null then m.fail('service', 'must be true, false or a Service object') else true,
     if existing != null && util.get(existing, 'kind') != 'Service' then m.fail('service', 'must be a Service object, got kind ' + util.show(util.get(existing, 'kind'))) else true,
+    local generatedKey = util.str(m.namespace) + '/' + m.serviceName;
+    if existing == null && c.service == true && std.objectHas(m.webhookServices, generatedKey) then
+      m.fail('service',
+             m.webhookServices[generatedKey] + ' sends requests to Service ' + generatedKey + ", which is not in the input; the Service canarygen would render in its place has only the containers' ports and could break it",
+             'add the Service to the input (kubectl get service ' + m.serviceName + ' -o yaml), or leave the Service out (`service`)')
+    else true,
     if existing == null && c.service == true && std.length(m.ports) == 0 && !m.headless then
       m.fail('spec.template.spec.containers',
              'declare no ports, so the Service would have none',
@@ -178,26 +184,44 @@ local service(m, set) =
 
 // The ServiceMonitor: a Service to select, by labels, and a port to scrape.
 local serviceMonitor(m, set) =
-  local svc = set.serviceObject;
-  local serviceWhere = serviceWhereOf(m, set.serviceObject);
-  local ports = set.servicePortNames;
+  local choice = set.metricsChoice;
+  local svc = set.metricsService;
+  local serviceWhere = serviceWhereOf(m, svc);
+  local name = util.identity({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: m.name, namespace: m.namespace } });
+  local clash = [o for o in m.objects if util.identity(o) == name];
   if m.config.serviceMonitor == false then [] else [
-    if !m.hasService then m.fail('serviceMonitor', 'needs a Service to select', 'keep the Service on, or switch the ServiceMonitor off') else true,
-    if set.metricsPort == null then
-      m.fail('metricsPort',
-             'cannot tell which Service port serves metrics among ' + std.join(', ', [util.show(p) for p in ports]),
-             'name it with `metricsPort`, or name the port "metrics"')
+    if choice.problem != null then choice.problem else true,
+    if choice.adopted == null && std.length(clash) > 0 then
+      m.fail('serviceMonitor',
+             'the input has ' + util.describe(clash[0]) + ', which does not select ' + serviceWhere + ', the Service with the metrics port; a second ServiceMonitor of that name cannot be rendered',
+             'make it select the Service (canarygen then adopts it), rename it, or switch the ServiceMonitor off (`serviceMonitor`)')
     else true,
-    if !std.member(ports, set.metricsPort) then
-      m.fail('metricsPort', util.show(set.metricsPort) + ' is not a port of the Service; ports are: ' + std.join(', ', [util.show(p) for p in ports]))
-    else true,
-    if std.length(util.path(svc, ['metadata', 'labels'], {})) == 0 then
+    if choice.adopted == null && std.length(util.without(util.path(svc, ['metadata', 'labels'], {}), (import 'model.libsonnet').releaseLabels)) == 0 then
       util.fail(serviceWhere,
                 'metadata.labels',
-                'is empty, and a ServiceMonitor selects Services by their labels',
+                'is empty (but for labels that change with each release), and a ServiceMonitor selects Services by their labels',
                 'label the Service (e.g. with its selector labels), or switch the ServiceMonitor off')
     else true,
   ];
+
+// Every Service of the input over the stable's pods keeps selecting the
+// canary's: one that selects on the track label or on a label the canary's
+// pods change (its version) would leave the canary out.
+local services(m, set) =
+  if m.partition || !std.objectHas(set, 'canary') then []
+  else
+    local pods = util.path(set.canary, ['spec', 'template', 'metadata', 'labels'], {});
+    [
+      local sel = svc.spec.selector;
+      local missing = [k for k in std.objectFields(sel) if util.get(pods, k) != sel[k]];
+      if std.length(missing) > 0 then
+        util.fail(serviceWhereOf(m, svc),
+                  'spec.selector',
+                  'selects the pods of ' + m.where + ' by ' + missing[0] + '=' + util.show(sel[missing[0]]) + ", which the canary's pods do not carry, so it would send no traffic to the canary",
+                  'select by labels both tracks share (leave ' + missing[0] + ' out of the selector)')
+      else true
+      for svc in m.services
+    ];
 
 local ok(list) = std.length([x for x in list if x != true]) == 0;
 
@@ -207,5 +231,5 @@ local ok(list) = std.length([x for x in list if x != true]) == 0;
   model(m):: ok(options(m) + workload(m) + input(m)),
   // The Service and ServiceMonitor as the set holds them, asserted by the
   // set itself, so that an override of set.service is checked too.
-  set(m, set):: ok(service(m, set) + serviceMonitor(m, set)),
+  set(m, set):: ok(service(m, set) + serviceMonitor(m, set) + services(m, set)),
 }

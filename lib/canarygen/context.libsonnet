@@ -7,9 +7,13 @@
 local util = import 'util.libsonnet';
 
 // The kinds a lookup here reads. A caller holding a large input may pass
-// only objects of these kinds (in the workload's namespace, or
-// cluster-scoped) and get the same result.
-local kinds = ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'];
+// only objects of these kinds, those of `namespaced` in the workload's
+// namespace and all of `cluster`, plus the workload's existing canary
+// (canarygen.select names it), and get the same result.
+local kinds = {
+  namespaced: ['Service', 'ServiceMonitor', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'],
+  cluster: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService', 'CustomResourceDefinition'],
+};
 
 local inNamespace(objects, kind, ns) = [
   o
@@ -17,8 +21,70 @@ local inNamespace(objects, kind, ns) = [
   if std.isObject(o) && util.get(o, 'kind') == kind && util.sameNamespace(util.namespaceOf(o), ns)
 ];
 
+local podLabelsOf(w) = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
+
+// "namespace/name" of a service reference ({ namespace, name }).
+local ref(svc) = util.str(util.get(svc, 'namespace')) + '/' + util.str(util.get(svc, 'name'));
+
 {
   kinds:: kinds,
+
+  // Every Service of the workload's namespace whose selector (not empty)
+  // picks the workload's pods, in input order.
+  services(w, objects)::
+    local pods = podLabelsOf(w);
+    [
+      s
+      for s in inNamespace(objects, 'Service', util.namespaceOf(w))
+      if std.isObject(util.path(s, ['spec', 'selector'])) && std.length(s.spec.selector) > 0 && util.subset(s.spec.selector, pods)
+    ],
+
+  // The Services that webhooks, APIServices and CRD conversion webhooks of
+  // the input send requests to: "namespace/name" -> what uses it. Such a
+  // Service is never the one metrics are scraped from.
+  webhookServices(objects)::
+    local uses = std.flattenArrays([
+      local kind = util.get(o, 'kind');
+      if kind == 'APIService' then [[ref(util.path(o, ['spec', 'service'])), util.describe(o)]]
+      else if kind == 'MutatingWebhookConfiguration' || kind == 'ValidatingWebhookConfiguration' then
+        [[ref(util.path(h, ['clientConfig', 'service'])), util.describe(o)] for h in util.get(o, 'webhooks', []) if util.path(h, ['clientConfig', 'service']) != null]
+      else if kind == 'CustomResourceDefinition' && util.path(o, ['spec', 'conversion', 'webhook', 'clientConfig', 'service']) != null then
+        [[ref(o.spec.conversion.webhook.clientConfig.service), util.describe(o)]]
+      else []
+      for o in objects
+      if std.isObject(o)
+    ]);
+    util.firstByKey([u for u in uses if u[0] != '/']),
+
+  // The ServiceMonitors of the input that select a Service: by its labels,
+  // in its namespace (the ServiceMonitor's own, namespaceSelector.matchNames
+  // or any: true), in input order.
+  serviceMonitors(svc, objects)::
+    local ns = util.str(util.namespaceOf(svc));
+    local labels = util.path(svc, ['metadata', 'labels'], {});
+    local reaches(sm) =
+      local nsSel = util.path(sm, ['spec', 'namespaceSelector'], {});
+      if util.get(nsSel, 'any') == true then true
+      else if std.isArray(util.get(nsSel, 'matchNames')) && std.length(nsSel.matchNames) > 0 then std.member(nsSel.matchNames, ns)
+      else util.str(util.namespaceOf(sm)) == ns;
+    [
+      sm
+      for sm in objects
+      if std.isObject(sm) && util.get(sm, 'kind') == 'ServiceMonitor' && reaches(sm)
+         && util.selectorMatches(util.path(sm, ['spec', 'selector'], {}), labels)
+    ],
+
+  // The workload's canary in the input: the workload of the same kind and
+  // namespace named <name><suffix> whose pods carry the track label, or
+  // null.
+  canary(w, objects, config)::
+    local name = util.str(util.nameOf(w)) + config.canary.suffix;
+    local found = [
+      o
+      for o in inNamespace(objects, util.get(w, 'kind'), util.namespaceOf(w))
+      if util.nameOf(o) == name && util.get(podLabelsOf(o), config.track.key) == config.track.value
+    ];
+    if std.length(found) > 0 then found[0] else null,
 
   // The Service that already fronts the workload: for a StatefulSet its
   // governing Service (spec.serviceName), for a Deployment one named like

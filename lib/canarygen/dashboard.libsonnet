@@ -127,11 +127,12 @@ local util = import 'util.libsonnet';
                      },
                    ];
 
-    local uidBase = ctx.namespace + '-' + ctx.canaryName;
+    local anyNamespace = ctx.namespace == null;
+    local uidBase = if anyNamespace then ctx.canaryName else ctx.namespace + '-' + ctx.canaryName;
     {
       title: ctx.title,
       uid: if std.length(uidBase) <= 40 then uidBase else 'canarygen-' + std.substr(std.md5(uidBase), 0, 30),
-      description: 'Stable and canary tracks of ' + ctx.kind + ' ' + ctx.namespace + '/' + ctx.name + '. Made by canarygen.',
+      description: 'Stable and canary tracks of ' + ctx.kind + ' ' + (if anyNamespace then '' else ctx.namespace + '/') + ctx.name + '. Made by canarygen.',
       tags: ['canarygen', 'canary'],
       editable: true,
       graphTooltip: 1,
@@ -164,7 +165,18 @@ local util = import 'util.libsonnet';
             refresh: 1,
             options: [],
           },
-          {
+          // The namespace: the workload's, or, when it has none, the ones
+          // its job runs in.
+          if anyNamespace then {
+            name: 'namespace',
+            label: 'Namespace',
+            type: 'query',
+            datasource: datasource,
+            query: 'label_values(up{job="' + ctx.job + '"}, namespace)',
+            refresh: 2,
+            hide: 0,
+            options: [],
+          } else {
             name: 'namespace',
             label: 'Namespace',
             type: 'custom',

@@ -88,10 +88,26 @@
   // the stable's pods and must not select on the track label). false: none.
   service: true,
 
-  // Name of the Service port the ServiceMonitor scrapes. null: a port named
-  // 'metrics' or 'http-metrics', else one whose name contains 'metrics',
-  // else the only port.
+  // The Service port the ServiceMonitor scrapes. null: the port a
+  // ServiceMonitor of the input scrapes (it is then adopted: its endpoints
+  // stay, the track label is added to its podTargetLabels); else a port
+  // named 'metrics' or 'http-metrics', else one whose name contains
+  // 'metrics', else the port the pods' or the Service's
+  // prometheus.io/port annotation names, else one named 'http'.
   metricsPort: null,
+
+  // The name of the Service the ServiceMonitor selects, among the input's
+  // Services over the workload's pods; null: the one a ServiceMonitor of the
+  // input selects, else the one with the metrics port (the Service
+  // canarygen reuses or renders first). Services that webhooks and
+  // APIServices send requests to are never scraped.
+  metricsService: null,
+
+  // The namespace of a workload that has none (and of the objects rendered
+  // for it); null: they stay without one (kubectl apply -n, Argo CD and
+  // kustomize set it), and the dashboard and rules match the app in any
+  // namespace, by its job.
+  namespace: null,
 
   // OpenShift Templates: true puts template parameters where a deployment
   // pipeline varies things: the stable's image and replicas

@@ -13,6 +13,7 @@
 // PrometheusRule's groups), parameters (OpenShift template parameters, with
 // templateParameters on), mixin (the dashboard and rules in
 // monitoring-mixin form), queryContext (what every PromQL is built from),
+// notes (what was chosen and adopted, and why: the CLI prints them),
 // analysis (what canarygen analyze compares, see analysis.libsonnet).
 //
 // The objects refer to each other through the set, late-bound: an override
@@ -47,14 +48,29 @@ local new(workload, params={}, objects=[]) =
     ratio:: m.ratio,
     parameters:: m.parameters,
 
+    // What was chosen and adopted from the input, and why, in words.
+    notes:: (if m.existingCanary != null then ["replaces the input's canary " + util.describe(m.existingCanary)] else [])
+            + set.serviceMonitorNotes
+            + set.versionNotes,
+
     // What the PromQL of the dashboard and of the rules is built from
     // (queries.libsonnet), so that they never select pods differently.
+    // namespace null: the workload has none, and the queries match its job
+    // in every namespace.
     queryContext:: {
       kind: m.kind,
       name: m.name,
       canaryName: m.canaryName,
-      namespace: if m.namespace != null then m.namespace else 'default',
-      job: util.path(set.serviceObject, ['metadata', 'name'], m.serviceName),
+      namespace: m.namespace,
+      // Prometheus' job label of the scraped pods: the Service's name, or
+      // the value of the Service label an adopted ServiceMonitor names as
+      // its jobLabel.
+      job:
+        local svc = if m.config.serviceMonitor != false then set.metricsService else set.serviceObject;
+        local jobLabel = util.path(set.metricsChoice.adopted, ['spec', 'jobLabel']);
+        local byLabel = util.path(svc, ['metadata', 'labels', jobLabel]);
+        if m.config.serviceMonitor != false && std.isString(jobLabel) && std.isString(byLabel) then byLabel
+        else util.path(svc, ['metadata', 'name'], m.serviceName),
       trackLabel: util.promLabel(m.trackLabel),
       trackValue: m.config.track.value,
       partition: if m.partition then { first: m.ratio.stable, total: m.ratio.total } else null,
@@ -124,5 +140,5 @@ local new(workload, params={}, objects=[]) =
   // For callers that dispatch workloads themselves (the CLI): the kinds
   // canarygen.new reads among `objects`, and the selection of a stream.
   contextKinds:: context.kinds,
-  select(objects, params={}, workloads=[], sources=[]):: stream.select(objects, params, workloads, sources),
+  select(objects, params={}, workloads=[], sources=[], opts={}):: stream.select(objects, params, workloads, sources, opts),
 }

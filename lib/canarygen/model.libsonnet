@@ -16,12 +16,22 @@ local util = import 'util.libsonnet';
 // >= 1.28); partition mode tells the tracks apart by it.
 local podIndexLabel = 'apps.kubernetes.io/pod-index';
 
+// Labels whose values change with every release or rollout: a selector on
+// them stops matching on the next upgrade, so the Service, ServiceMonitor
+// and PDB canarygen renders never select by them.
+local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 'chart', 'heritage', 'pod-template-hash', 'controller-revision-hash'];
+
 {
   podIndexLabel:: podIndexLabel,
+  releaseLabels:: releaseLabels,
 
   new(workload, params, objects):: {
     local m = self,
-    local w = workload,
+    local given = if std.isObject(params) then util.get(params, 'namespace') else null,
+    // The namespace option fills in a namespace the workload lacks.
+    local w =
+      if std.isString(given) && std.isObject(workload) && util.namespaceOf(workload) == null then workload { metadata+: { namespace: given } }
+      else workload,
     workload: w,
     params: params,
     objects: if std.isArray(objects) then objects else [],
@@ -60,11 +70,18 @@ local podIndexLabel = 'apps.kubernetes.io/pod-index';
       else c.canary.container,
 
     // ---- replicas ------------------------------------------------------
+    // The canary the input already has (replaced by the rendered one).
+    existingCanary: if std.isObject(w) && std.isObject(c.track) && std.isString(c.canary.suffix) then context.canary(w, m.objects, c) else null,
+    local existingCanaryReplicas =
+      local r = util.path(m.existingCanary, ['spec', 'replicas']);
+      if m.existingCanary == null then 0 else if r == null then 1 else r,
     stableReplicasIn:
       if c.stable.replicas != null then c.stable.replicas
       else
         local r = util.get(m.spec, 'replicas');
-        if r == null then 1 else r,  // Kubernetes' default
+        local s = if r == null then 1 else r;  // Kubernetes' default
+        // Keeping the total: the input's canary holds part of it.
+        if c.canary.keepTotal && !m.partition && util.isInt(s) && util.isInt(existingCanaryReplicas) then s + existingCanaryReplicas else s,
     ratio: ratios.compute(
       { [if c.canary.keepTotal || m.partition then 'total' else 'stable']: m.stableReplicasIn }
       + (if c.canary.replicas != null then { canary: c.canary.replicas }
@@ -102,12 +119,23 @@ local podIndexLabel = 'apps.kubernetes.io/pod-index';
         else found
       else c.hpa,
     // A PDB of the input over the workload's pods: with the pdb option, a
-    // second PDB would make evictions fail.
-    inputPDB: if c.pdb != null then context.pdb(w, m.objects) else null,
+    // second PDB would make evictions fail (one with the identity of the PDB
+    // canarygen renders is the one rendered before, and is replaced).
+    inputPDB:
+      if c.pdb == null then null
+      else
+        local ours(p) = util.nameOf(p) == m.name && util.sameNamespace(util.namespaceOf(p), m.namespace);
+        local others = [p for p in m.objects if util.get(p, 'kind') == 'PodDisruptionBudget' && !ours(p)];
+        context.pdb(w, others),
+    // Every Service of the input over the workload's pods, and those that
+    // webhooks and APIServices use ("namespace/name" -> what uses it).
+    services: context.services(w, m.objects),
+    webhookServices: context.webhookServices(m.objects),
 
     // ---- Service ---------------------------------------------------------
-    // The labels both tracks share: the stable's selector without the track.
-    serviceLabels: util.without(m.selector, [c.track.key]),
+    // The labels both tracks share: the stable's selector without the track
+    // and without labels that change with each release.
+    serviceLabels: util.without(m.selector, [c.track.key] + releaseLabels),
     serviceName:
       local sn = util.get(m.spec, 'serviceName');
       if m.isStatefulSet && std.isString(sn) && sn != '' then sn else m.name,

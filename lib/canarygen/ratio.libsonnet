@@ -126,7 +126,13 @@ local result(mode, s, c, p, P) =
             local c = nearest(n, P);
             result('percentKeepTotal', n - c, c, spec.percent, P)
         else
-          local s = replicaCount(if has('stable') then spec.stable else 1, where, field('stable'), 1);
+          local s =
+            if has('stable') && spec.stable == 0 then
+              util.fail(where,
+                        field('stable'),
+                        'is 0, so there is no traffic to take a percent of: a canary beside 0 stable replicas would take all of it',
+                        'scale the stable up first, or give the canary its replicas (`canary.replicas`)')
+            else replicaCount(if has('stable') then spec.stable else 1, where, field('stable'), 1);
           local c = std.max(1, roundHalfUp(s * P, HUNDRED - P));
           result('percent', s, c, spec.percent, P);
       local TOL = if has('tolerance') then micro(spec.tolerance, where, field('tolerance')) else null;

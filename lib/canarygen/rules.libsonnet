@@ -16,12 +16,17 @@ local util = import 'util.libsonnet';
 local groups(ctx, opts) = {
   local q = (import 'queries.libsonnet')(ctx, '5m'),
   local n = util.num,
-  local labels(t) = { namespace: ctx.namespace, job: ctx.job } + (if t == null then {} else { track: t }),
-  local series(name, t) = name + '{namespace="' + ctx.namespace + '", job="' + ctx.job + '", track="' + t + '"}',
+  // Without a namespace (the workload has none), series keep the namespace
+  // label of the data: nothing is pinned to one namespace.
+  local anyNamespace = ctx.namespace == null,
+  local labels(t) = (if anyNamespace then {} else { namespace: ctx.namespace }) + { job: ctx.job } + (if t == null then {} else { track: t }),
+  local inNs(rest) = if anyNamespace then rest else 'namespace="' + ctx.namespace + '", ' + rest,
+  local series(name, t) = name + '{' + inNs('job="' + ctx.job + '", track="' + t + '"') + '}',
+  local groupName(kind) = 'canarygen.' + (if anyNamespace then '' else ctx.namespace + '.') + ctx.canaryName + '.' + kind,
   local perTrack(name, f) = [{ record: name, expr: f(t), labels: labels(t) } for t in ['stable', 'canary']],
 
   recording: {
-    name: 'canarygen.' + ctx.namespace + '.' + ctx.canaryName + '.rules',
+    name: groupName('rules'),
     rules:
       (if q.hasRequests then
          perTrack('canarygen:requests:rate5m', q.requests)
@@ -37,8 +42,8 @@ local groups(ctx, opts) = {
   // Alerts fire only while the canary serves at least minRequestRate
   // requests per second (CanaryNotReady: while the app does).
   local canaryBusy = series('canarygen:requests:rate5m', 'canary') + ' >= ' + n(opts.minRequestRate),
-  local appBusy = 'sum(' + 'canarygen:requests:rate5m{namespace="' + ctx.namespace + '", job="' + ctx.job + '"}) >= ' + n(opts.minRequestRate),
-  local what = ctx.kind + ' ' + ctx.namespace + '/' + ctx.canaryName,
+  local appBusy = (if anyNamespace then 'sum by (namespace) (' else 'sum(') + 'canarygen:requests:rate5m{' + inNs('job="' + ctx.job + '"') + '}) >= ' + n(opts.minRequestRate),
+  local what = ctx.kind + ' ' + (if anyNamespace then '' else ctx.namespace + '/') + ctx.canaryName,
   local alert(name, expr, summary, description) = {
     alert: name,
     expr: expr,
@@ -51,7 +56,7 @@ local groups(ctx, opts) = {
   },
 
   alerts: {
-    name: 'canarygen.' + ctx.namespace + '.' + ctx.canaryName + '.alerts',
+    name: groupName('alerts'),
     rules:
       (if q.hasErrors then [
          alert('CanaryErrorRatioHigh',
@@ -73,7 +78,7 @@ local groups(ctx, opts) = {
       + [
         alert('CanaryNotReady',
               q.ready('canary') + ' < ' + q.desired('canary')
-              + (if q.hasRequests then '\nand on () ' + appBusy else ''),
+              + (if q.hasRequests then '\nand ' + q.joinOn + ' ' + appBusy else ''),
               'The canary ' + what + ' has fewer ready replicas than it asks for.',
               'Some canary pods are not ready, so the canary takes less traffic than rendered, or none.'),
       ],

@@ -61,6 +61,9 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
   nameOf(o):: $.path(o, ['metadata', 'name']),
   namespaceOf(o):: $.path(o, ['metadata', 'namespace']),
 
+  // A string, or '' for anything else (a missing name or namespace).
+  str(v):: if std.isString(v) then v else '',
+
   // The namespace field, only when there is one: metadata { name: n } + util.optionalNamespace(ns).
   optionalNamespace(ns):: if ns == null then {} else { namespace: ns },
 

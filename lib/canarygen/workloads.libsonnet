@@ -19,13 +19,18 @@ function(m) {
   local c = m.config,
   local tp = m.templateParameters,
 
+  // Args with the canary's appended, unless they end with them already
+  // (partition mode renders its own output again).
+  local withArgs(args) =
+    local n = std.length(args) - std.length(c.canary.args);
+    if n >= 0 && args[n:] == c.canary.args then args else args + c.canary.args,
   // A target container with the canary's image, args and env.
   local patchContainer(ct) =
     ct
     + (if c.canary.image != null || tp then
          { image: m.imageOf(if c.canary.image != null then c.canary.image else ct.image, m.canaryRef, 'IMAGE_CANARY', 'IMAGE_CANARY_TAG') }
        else {})
-    + (if std.length(c.canary.args) > 0 then { args: util.get(ct, 'args', []) + c.canary.args } else {})
+    + (if std.length(c.canary.args) > 0 then { args: withArgs(util.get(ct, 'args', [])) } else {})
     + (if std.length(c.canary.env) > 0 then { env: mergeEnv(util.get(ct, 'env', []), c.canary.env) } else {}),
   local canaryContainers = [if std.member(m.targets, ct.name) then patchContainer(ct) else ct for ct in m.containers],
 
@@ -70,16 +75,32 @@ function(m) {
   local claimsToEmptyDir = m.isStatefulSet && c.volumeClaimTemplates == 'emptyDir' && std.length(claims) > 0,
   local claimsDelete = m.isStatefulSet && c.volumeClaimTemplates == 'delete' && std.length(claims) > 0,
 
+  // The version label: when the stable's pods say their version is the
+  // stable image's tag (and the selector does not use it), the canary's pods
+  // say the canary image's.
+  local versionLabel = 'app.kubernetes.io/version',
+  local stableTag = local r = util.splitImage(m.stableImage); if r == null then null else r.tag,
+  local canaryTag = local r = util.splitImage(m.canaryImage); if r == null then null else r.tag,
+  local newVersion =
+    if stableTag != null && canaryTag != null && stableTag != canaryTag && util.get(m.podLabels, versionLabel) == stableTag
+       && !std.objectHas(m.selector, versionLabel) then { [versionLabel]: canaryTag }
+    else {},
+  versionNotes:: if std.length(newVersion) == 0 then [] else [
+    "the canary's pods say " + versionLabel + '=' + util.show(canaryTag) + " (the stable's say " + util.show(stableTag) + ", the stable image's tag)",
+  ],
+  local metaLabels = util.get(m.meta, 'labels', {}),
+
   [if !m.partition then 'canary']: util.without(m.workload, ['status']) + {
     metadata: util.without(m.meta, serverMetadata + ['annotations'])
               + { name: m.canaryName }
+              + (if std.length(newVersion) > 0 && util.get(metaLabels, versionLabel) == stableTag then { labels: metaLabels + newVersion } else {})
               + (if std.length(annotations) > 0 then { annotations: annotations } else {}),
     spec: util.without(super.spec, if claimsToEmptyDir then ['volumeClaimTemplates'] else []) + {
       replicas: if tp then m.typedParam('CANARY_REPLICAS') else m.ratio.canary,
       [if claimsDelete then 'persistentVolumeClaimRetentionPolicy']: { whenDeleted: 'Delete', whenScaled: 'Delete' },
       selector+: { matchLabels+: m.track },
       template+: {
-        metadata+: { labels+: m.track },
+        metadata+: { labels+: m.track + newVersion },
         spec+: {
           containers: canaryContainers,
           [if claimsToEmptyDir then 'volumes']: util.get(m.podSpec, 'volumes', []) + [

@@ -13,7 +13,7 @@ local renamed = set { service+: { metadata+: { name: 'web-frontend', labels+: { 
 assert renamed.serviceMonitor.spec.selector.matchLabels == { app: 'web', tier: 'frontend' } : renamed.serviceMonitor.spec.selector;
 assert renamed.serviceMonitor.metadata.labels == { app: 'web', tier: 'frontend' };
 assert contains(renamed.prometheusRule.spec.groups[0].rules[0].expr, 'job="web-frontend"') : renamed.prometheusRule.spec.groups[0].rules[0].expr;
-assert contains(renamed.dashboard.data['web-canary.json'], 'job=\\"web-frontend\\"');
+assert contains(renamed.grafanaDashboard.panels[1].targets[0].expr, 'job="web-frontend"') : renamed.grafanaDashboard.panels[1].targets[0].expr;
 assert renamed.mixin.prometheusRules.groups[0].rules[0].expr == renamed.prometheusRule.spec.groups[0].rules[0].expr;
 // The unchanged set still says job="web".
 assert contains(set.prometheusRule.spec.groups[0].rules[0].expr, 'job="web"');
