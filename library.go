@@ -31,6 +31,10 @@ const (
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
   { objects: set, ratio: set.ratio, notes: set.notes, analysis: set.analysis }
 `
+	// A Template input: its workloads' canaries inside it.
+	templateCanariesCall = `function(template, params, workloads)
+  (import 'main.libsonnet').openshiftCanaries(std.parseJson(template), std.parseJson(params), std.parseJson(workloads))
+`
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)
   (import 'main.libsonnet').openshiftTemplate(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(template))

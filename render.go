@@ -93,6 +93,11 @@ type task struct {
 	workload Object
 	params   map[string]any
 	context  []Object
+	// template: workload is a Template input, rendered whole (its
+	// workloads' canaries inside it); its reports come from the library.
+	template  bool
+	workloads []string
+	reports   []Report
 
 	err      error
 	members  []Object // the set's objects, in field order
@@ -281,6 +286,12 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		it.job = &task{at: at[v], workload: it.Object, params: params, context: context}
 		calls = append(calls, it.job)
 	}
+	for _, t := range sel.Templates {
+		it := items[at[t.Index]]
+		it.job = &task{at: at[t.Index], workload: it.Object, params: r.params(), template: true, workloads: workloads}
+		calls = append(calls, it.job)
+	}
+	slices.SortFunc(calls, func(a, b *task) int { return a.at - b.at })
 	return calls, nil
 }
 
@@ -377,6 +388,10 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 
 // do is one workload's call on worker w's VM.
 func (r *Renderer) do(w int, c *task, yamlOut bool) {
+	if c.template {
+		r.doTemplate(w, c, yamlOut)
+		return
+	}
 	program := renderCall
 	if r.opts.Analysis {
 		program = analysisCall
@@ -422,6 +437,52 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		if r.opts.Lint {
 			c.members = lint.Views(c.members)
 		} else {
+			c.members = identities(c.members)
+		}
+	}
+}
+
+// doTemplate renders a Template input on worker w's VM.
+func (r *Renderer) doTemplate(w int, c *task, yamlOut bool) {
+	out, err := call(r.libVM(w), "template", templateCanariesCall, r.opts.Jsonnet,
+		arg("template", c.workload), arg("params", c.params), arg("workloads", c.workloads))
+	if err != nil {
+		var timeout *jsonnetvm.TimeoutError
+		if errors.As(err, &timeout) {
+			r.vms[w] = nil
+		}
+		c.err = err
+		return
+	}
+	var res struct {
+		Template json.RawMessage `json:"template"`
+		Reports  []struct {
+			Object string   `json:"object"`
+			Ratio  Ratio    `json:"ratio"`
+			Notes  []string `json:"notes"`
+		} `json:"reports"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		c.err = fmt.Errorf("decode library output: %w", err)
+		return
+	}
+	var t Object
+	if err := manifest.DecodeJSON(res.Template, &t); err != nil {
+		c.err = fmt.Errorf("decode library output: %w", err)
+		return
+	}
+	c.members = []Object{t}
+	for _, rep := range res.Reports {
+		c.reports = append(c.reports, Report{Object: rep.Object, Ratio: rep.Ratio, Notes: rep.Notes})
+	}
+	if yamlOut {
+		y, err := encode.YAML(c.members)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.yaml = [][]byte{y}
+		if !r.opts.Lint {
 			c.members = identities(c.members)
 		}
 	}
@@ -516,7 +577,11 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 				return nil, err
 			}
 		}
-		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Notes: c.notes, Analysis: c.analysis})
+		if c.template {
+			res.Reports = append(res.Reports, c.reports...)
+		} else {
+			res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Notes: c.notes, Analysis: c.analysis})
+		}
 	}
 	if r.opts.Lint {
 		if !yamlOut {

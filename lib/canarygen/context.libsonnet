@@ -64,8 +64,12 @@ local ref(svc) = util.str(util.get(svc, 'namespace')) + '/' + util.str(util.get(
     local labels = util.path(svc, ['metadata', 'labels'], {});
     local reaches(sm) =
       local nsSel = util.path(sm, ['spec', 'namespaceSelector'], {});
+      local names = util.get(nsSel, 'matchNames');
+      // In a Template, objects without a namespace go where it is
+      // processed, which a placeholder (${NAMESPACE}) names.
+      local placeholder(n) = std.isString(n) && std.length(std.split(n, '$')) > 1;
       if util.get(nsSel, 'any') == true then true
-      else if std.isArray(util.get(nsSel, 'matchNames')) && std.length(nsSel.matchNames) > 0 then std.member(nsSel.matchNames, ns)
+      else if std.isArray(names) && std.length(names) > 0 then std.member(names, ns) || (ns == '' && std.length([n for n in names if placeholder(n)]) > 0)
       else util.str(util.namespaceOf(sm)) == ns;
     [
       sm

@@ -120,6 +120,11 @@
   // names (but NAMESPACE), for templates holding several workloads.
   templateParameters: false,
 
+  // Set by canarygen for a workload inside a Template input (see
+  // templates.libsonnet): { parameters: the Template's defaults, names: {
+  // image, tag, replicas } of the canary's parameters }. null otherwise.
+  templateInput: null,
+
   // false switches the ServiceMonitor off.
   serviceMonitor: {
     // Extra labels on the ServiceMonitor (e.g. the one your Prometheus

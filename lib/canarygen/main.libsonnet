@@ -31,6 +31,7 @@ local scaling = import 'scaling.libsonnet';
 local service = import 'service.libsonnet';
 local serviceMonitor = import 'servicemonitor.libsonnet';
 local stream = import 'stream.libsonnet';
+local templates = import 'templates.libsonnet';
 local util = import 'util.libsonnet';
 local workloads = import 'workloads.libsonnet';
 
@@ -39,7 +40,7 @@ local workloads = import 'workloads.libsonnet';
 // PodDisruptionBudget that already exist for the workload.
 local new(workload, params={}, objects=[]) =
   local m = model.new(workload, params, objects);
-  assert checks.model(m);
+  assert checks.model(m.checked);
   {
     local set = self,
     assert checks.set(m, set),
@@ -50,6 +51,8 @@ local new(workload, params={}, objects=[]) =
 
     // What was chosen and adopted from the input, and why, in words.
     notes:: (if m.existingCanary != null then ["replaces the input's canary " + util.describe(m.existingCanary)] else [])
+            + (if m.replicasParameter != null then ["the stable's replicas are the Template's parameter " + m.replicasParameter + ' (' + m.ratio.stable + ' by default): the percent math uses its default'] else [])
+            + (if m.templateInput != null then ["the canary's parameters: " + std.join(', ', [p.name for p in m.parameters])] else [])
             + set.serviceMonitorNotes
             + set.versionNotes,
 
@@ -61,7 +64,10 @@ local new(workload, params={}, objects=[]) =
       kind: m.kind,
       name: m.name,
       canaryName: m.canaryName,
-      namespace: m.namespace,
+      namespace:
+        if m.namespace != null then m.namespace
+        else if m.templateInput != null && std.objectHas(m.templateInput.parameters, 'NAMESPACE') then '${NAMESPACE}'
+        else null,
       // Prometheus' job label of the scraped pods: the Service's name, or
       // the value of the Service label an adopted ServiceMonitor names as
       // its jobLabel.
@@ -111,7 +117,9 @@ local new(workload, params={}, objects=[]) =
   // A whole input at once: canarygen.stream(objects, params) gives every
   // selected StatefulSet and Deployment its set, among the other objects
   // (see stream.libsonnet).
-  stream(objects, params={}, workloads=[]):: stream.stream(new, objects, params, workloads),
+  // opts: namespace (for objects without one), as the CLI's -n.
+  stream(objects, params={}, workloads=[], opts={})::
+    stream.stream(new, objects, params, workloads, opts { template: function(t) templates.canaries(new, t, params, workloads) }),
 
   // A whole stream as one OpenShift Template, for `oc process`: every
   // selected workload's set with template parameters (prefixed with the
@@ -136,6 +144,11 @@ local new(workload, params={}, objects=[]) =
       }),
       reports: [{ object: util.describe(objects[s[0]]), ratio: s[1].ratio } for s in placed.sets],
     },
+
+  // An OpenShift Template input: its workloads get their canaries inside
+  // it; its parameters stay and the canaries' are added (see
+  // templates.libsonnet). Gives { template, reports }.
+  openshiftCanaries(template, params={}, workloads=[]):: templates.canaries(new, template, params, workloads),
 
   // For callers that dispatch workloads themselves (the CLI): the kinds
   // canarygen.new reads among `objects`, and the selection of a stream.

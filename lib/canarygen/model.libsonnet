@@ -9,6 +9,7 @@
 // the set (late-bound `self`), not through this.
 local context = import 'context.libsonnet';
 local defaults = import 'defaults.libsonnet';
+local openshift = import 'openshift.libsonnet';
 local ratios = import 'ratio.libsonnet';
 local util = import 'util.libsonnet';
 
@@ -82,7 +83,18 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
         local s = if r == null then 1 else r;  // Kubernetes' default
         // Keeping the total: the input's canary holds part of it.
         if c.canary.keepTotal && !m.partition && util.isInt(s) && util.isInt(existingCanaryReplicas) then s + existingCanaryReplicas else s,
-    ratio: ratios.compute(
+    // ---- a workload inside a Template input --------------------------------
+    templateInput: c.templateInput,
+    local ti = m.templateInput,
+    // What checks and the replica math see: the workload as `oc process`
+    // gives it with the Template's defaults (the workload itself otherwise).
+    checked:
+      if ti == null then m
+      else $.new(openshift.substitute(w, ti.parameters), util.without(params, ['templateInput']), [openshift.substitute(o, ti.parameters) for o in m.objects]),
+    // The stable's replicas when they are a parameter, ${{NAME}}: NAME.
+    replicasParameter: if ti == null then null else openshift.typedName(util.get(m.spec, 'replicas')),
+
+    ratio: if ti != null then m.checked.ratio else ratios.compute(
       { [if c.canary.keepTotal || m.partition then 'total' else 'stable']: m.stableReplicasIn }
       + (if c.canary.replicas != null then { canary: c.canary.replicas }
          else if c.canary.percent != null then { percent: c.canary.percent, tolerance: c.canary.tolerance }
@@ -97,7 +109,12 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
         tolerance: 'canary.tolerance',
       },
     ),
-    setsStableReplicas: c.stable.replicas != null || (c.canary.keepTotal && !m.partition),
+    setsStableReplicas:
+      if (c.stable.replicas != null || (c.canary.keepTotal && !m.partition)) && m.replicasParameter != null then
+        m.fail('canary.keepTotal',
+               "the stable's replicas are the Template's parameter " + m.replicasParameter + ', which canarygen cannot split between the tracks',
+               'add the canary on top (without `canary.keepTotal`), or give the stable literal replicas')
+      else c.stable.replicas != null || (c.canary.keepTotal && !m.partition),
 
     // ---- what the input already has --------------------------------------
     // The Service option: an object (the user's), true (the input's Service
@@ -156,24 +173,37 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     typedParam(n):: '${{' + prefix + n + '}}',
     stableReplicasParam: tp && (m.setsStableReplicas || std.objectHas(m.spec, 'replicas')),
     stableImage: util.get([ct for ct in m.containers if ct.name == m.targets[0]][0], 'image'),
-    canaryImage: if c.canary.image != null then c.canary.image else m.stableImage,
+    canaryImage: if c.canary.image != null then c.canary.image else if ti != null then m.checked.stableImage else m.stableImage,
+    // In a Template input: the canary's image and replicas as the canary's
+    // parameters, and their declarations with the rendered defaults.
+    local ref = util.splitImage(m.canaryImage),
+    canaryImageInTemplate: if ref == null then m.canaryImage else '${' + ti.names.image + '}:${' + ti.names.tag + '}',
+    canaryReplicasInTemplate: '${{' + ti.names.replicas + '}}',
     stableRef: if tp then util.splitImage(m.stableImage) else null,
     canaryRef: if tp then util.splitImage(m.canaryImage) else null,
-    parameters: if !tp then [] else
-      local p(n, v, d) = { name: prefix + n, value: std.toString(v), description: d };
-      local what = m.kind + ' ' + m.name;
-      (if m.stableRef != null then [
-         p('IMAGE', m.stableRef.repo, 'Image repository of the stable ' + what),
-         p('IMAGE_TAG', m.stableRef.tag, 'Image tag of the stable ' + what),
-       ] else [])
-      + (if m.canaryRef != null then [
-           p('IMAGE_CANARY', m.canaryRef.repo, 'Image repository of the canary ' + m.canaryName),
-           p('IMAGE_CANARY_TAG', m.canaryRef.tag, 'Image tag of the canary ' + m.canaryName),
+    parameters:
+      if ti != null then
+        local p(n, v, d) = { name: n, value: std.toString(v), description: d };
+        (if ref != null then [
+           p(ti.names.image, ref.repo, 'Image repository of the canary ' + m.canaryName),
+           p(ti.names.tag, ref.tag, 'Image tag of the canary ' + m.canaryName),
          ] else [])
-      + (if m.stableReplicasParam then [p('REPLICAS', m.ratio.stable, 'Replicas of the stable ' + what)] else [])
-      + [p('CANARY_REPLICAS', m.ratio.canary, 'Replicas of the canary ' + m.canaryName
-                                              + '; its traffic share is CANARY_REPLICAS / (CANARY_REPLICAS + stable replicas)')]
-      + (if m.namespace != null && c.serviceMonitor != false then [{ name: 'NAMESPACE', value: m.namespace, description: 'Namespace the ServiceMonitor selects Services in' }] else []),
+        + [p(ti.names.replicas, m.ratio.canary, 'Replicas of the canary ' + m.canaryName)]
+      else if !tp then [] else
+        local p(n, v, d) = { name: prefix + n, value: std.toString(v), description: d };
+        local what = m.kind + ' ' + m.name;
+        (if m.stableRef != null then [
+           p('IMAGE', m.stableRef.repo, 'Image repository of the stable ' + what),
+           p('IMAGE_TAG', m.stableRef.tag, 'Image tag of the stable ' + what),
+         ] else [])
+        + (if m.canaryRef != null then [
+             p('IMAGE_CANARY', m.canaryRef.repo, 'Image repository of the canary ' + m.canaryName),
+             p('IMAGE_CANARY_TAG', m.canaryRef.tag, 'Image tag of the canary ' + m.canaryName),
+           ] else [])
+        + (if m.stableReplicasParam then [p('REPLICAS', m.ratio.stable, 'Replicas of the stable ' + what)] else [])
+        + [p('CANARY_REPLICAS', m.ratio.canary, 'Replicas of the canary ' + m.canaryName
+                                                + '; its traffic share is CANARY_REPLICAS / (CANARY_REPLICAS + stable replicas)')]
+        + (if m.namespace != null && c.serviceMonitor != false then [{ name: 'NAMESPACE', value: m.namespace, description: 'Namespace the ServiceMonitor selects Services in' }] else []),
     // An image replaced by its parameterized form, when it has one.
     imageOf(img, ref, repoName, tagName)::
       if img == (if ref == null then null else ref.repo + ':' + ref.tag) then m.param(repoName) + ':' + m.param(tagName) else img,

@@ -53,7 +53,54 @@ local withoutNamespace(o) =
     o { metadata: util.without(o.metadata, ['namespace']) }
   else o;
 
+// A parameter value as `${{NAME}}` gives it: a number or boolean when its
+// text is one, else the string.
+local isDigits(s) = s != '' && std.length([ch for ch in std.stringChars(s) if ch < '0' || ch > '9']) == 0;
+local typed(v) =
+  if !std.isString(v) then v
+  else if isDigits(v) || (std.length(v) > 1 && v[0] == '-' && isDigits(v[1:])) then std.parseInt(v)
+  else if v == 'true' then true
+  else if v == 'false' then false
+  else v;
+
+// The name of a whole-field typed placeholder ("${{NAME}}"), or null.
+local typedName(v) =
+  if !std.isString(v) || std.length(v) < 6 || std.substr(v, 0, 3) != '${{' || std.substr(v, std.length(v) - 2, 2) != '}}' then null
+  else local n = std.substr(v, 3, std.length(v) - 5); if std.length(namesIn('${' + n + '}')) == 1 then n else null;
+
+// A string with each ${NAME} of env replaced by its value.
+local substituteString(s, env) =
+  local parts = std.split(s, '$');
+  local one(p) =
+    if std.length(p) > 0 && p[0] == '{' && std.length(std.split(p, '}')) > 1 then
+      local name = std.split(std.substr(p, 1, std.length(p) - 1), '}')[0];
+      if std.objectHas(env, name) then env[name] + std.substr(p, std.length(name) + 2, std.length(p) - std.length(name) - 2)
+      else '$' + p
+    else '$' + p;
+  if std.length(parts) == 1 then s else parts[0] + std.join('', [one(p) for p in parts[1:]]);
+
+// v with the Template's parameters substituted, as `oc process` would with
+// their defaults: ${{NAME}} as a whole field typed, ${NAME} in strings.
+local substitute(v, env) =
+  if std.isString(v) then
+    local n = typedName(v);
+    if n != null && std.objectHas(env, n) then typed(env[n]) else substituteString(v, env)
+  else if std.isArray(v) then [substitute(x, env) for x in v]
+  else if std.isObject(v) then { [substituteString(k, env)]: substitute(v[k], env) for k in std.objectFields(v) }
+  else v;
+
 {
+  typedName:: typedName,
+  substitute:: substitute,
+
+  // The defaults of a Template's parameters: name -> value ('' without).
+  defaultsOf(parameters)::
+    util.firstByKey([
+      [p.name, if std.isString(util.get(p, 'value')) then p.value else '']
+      for p in (if std.isArray(parameters) then parameters else [])
+      if std.isObject(p) && std.isString(util.get(p, 'name'))
+    ]),
+
   template(objects, params={})::
     local where = 'Template ' + util.get(params, 'name', '<unnamed>');
     local list = flatten(objects);

@@ -27,7 +27,8 @@ function(m) {
   // A target container with the canary's image, args and env.
   local patchContainer(ct) =
     ct
-    + (if c.canary.image != null || tp then
+    + (if m.templateInput != null then { image: m.canaryImageInTemplate }
+       else if c.canary.image != null || tp then
          { image: m.imageOf(if c.canary.image != null then c.canary.image else ct.image, m.canaryRef, 'IMAGE_CANARY', 'IMAGE_CANARY_TAG') }
        else {})
     + (if std.length(c.canary.args) > 0 then { args: withArgs(util.get(ct, 'args', [])) } else {})
@@ -96,7 +97,7 @@ function(m) {
               + (if std.length(newVersion) > 0 && util.get(metaLabels, versionLabel) == stableTag then { labels: metaLabels + newVersion } else {})
               + (if std.length(annotations) > 0 then { annotations: annotations } else {}),
     spec: util.without(super.spec, if claimsToEmptyDir then ['volumeClaimTemplates'] else []) + {
-      replicas: if tp then m.typedParam('CANARY_REPLICAS') else m.ratio.canary,
+      replicas: if m.templateInput != null then m.canaryReplicasInTemplate else if tp then m.typedParam('CANARY_REPLICAS') else m.ratio.canary,
       [if claimsDelete then 'persistentVolumeClaimRetentionPolicy']: { whenDeleted: 'Delete', whenScaled: 'Delete' },
       selector+: { matchLabels+: m.track },
       template+: {
