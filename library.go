@@ -24,12 +24,12 @@ const (
 	// One workload's set.
 	renderCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, notes: set.notes }
+  { objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService }
 `
 	// renderCall with the analysis model (canarygen analyze).
 	analysisCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, notes: set.notes, analysis: set.analysis }
+  { objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService, analysis: set.analysis }
 `
 	// A Template input: its workloads' canaries inside it.
 	templateCanariesCall = `function(template, params, workloads)
@@ -38,6 +38,10 @@ const (
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)
   (import 'main.libsonnet').openshiftTemplate(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(template))
+`
+	// Two workloads whose rendered ServiceMonitors scrape one Service.
+	sharedMonitorCall = `function(second, first, monitored)
+  (import 'main.libsonnet').sharedMonitor(std.parseJson(second), std.parseJson(first), std.parseJson(monitored))
 `
 	// The replica math.
 	ratioCall = `function(specs)

@@ -99,12 +99,13 @@ type task struct {
 	workloads []string
 	reports   []Report
 
-	err      error
-	members  []Object // the set's objects, in field order
-	ratio    Ratio
-	notes    []string
-	analysis json.RawMessage
-	yaml     [][]byte // with YAML out: each member encoded
+	err       error
+	members   []Object // the set's objects, in field order
+	ratio     Ratio
+	notes     []string
+	monitored *string // the Service:port of a ServiceMonitor the set renders
+	analysis  json.RawMessage
+	yaml      [][]byte // with YAML out: each member encoded
 }
 
 func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
@@ -407,16 +408,17 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		return
 	}
 	var set struct {
-		Objects  map[string]json.RawMessage `json:"objects"`
-		Ratio    Ratio                      `json:"ratio"`
-		Notes    []string                   `json:"notes"`
-		Analysis json.RawMessage            `json:"analysis"`
+		Objects   map[string]json.RawMessage `json:"objects"`
+		Ratio     Ratio                      `json:"ratio"`
+		Notes     []string                   `json:"notes"`
+		Monitored *string                    `json:"monitored"`
+		Analysis  json.RawMessage            `json:"analysis"`
 	}
 	if err := json.Unmarshal(out, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
-	c.ratio, c.notes, c.analysis = set.Ratio, set.Notes, set.Analysis
+	c.ratio, c.notes, c.monitored, c.analysis = set.Ratio, set.Notes, set.Monitored, set.Analysis
 	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
 		var o Object
 		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
@@ -516,12 +518,19 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		k int
 	}
 	replacement := map[int]member{}
+	monitors := map[string]*task{}
 	for _, c := range calls {
 		if c.err != nil {
 			it := items[c.at]
 			e := jsonnetvm.Err(it.File, c.err)
 			e.Line, e.Trace = it.Line, nil
 			return nil, e
+		}
+		if c.monitored != nil {
+			if first, ok := monitors[*c.monitored]; ok {
+				return nil, r.sharedMonitor(items[c.at], items[first.at], *c.monitored)
+			}
+			monitors[*c.monitored] = c
 		}
 		for k, o := range c.members {
 			if j, ok := placeOf[manifest.Identity(o)]; ok && j != c.at {
@@ -594,6 +603,21 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		res.Findings = lint.Objects(linted, opts)
 	}
 	return res, nil
+}
+
+// sharedMonitor is the library's problem of two workloads whose rendered
+// ServiceMonitors would scrape one Service.
+func (r *Renderer) sharedMonitor(second, first *item, monitored string) error {
+	out, err := call(r.libVM(0), "sharedMonitor", sharedMonitorCall, r.opts.Jsonnet,
+		arg("second", manifest.Describe(second.Object)), arg("first", manifest.Describe(first.Object)), arg("monitored", monitored))
+	if err != nil {
+		return libraryError(second.File, err)
+	}
+	var p struct{ Message, Hint string }
+	if err := json.Unmarshal(out, &p); err != nil {
+		return err
+	}
+	return &Error{File: second.File, Line: second.Line, Msg: p.Message, Hint: p.Hint}
 }
 
 // libVM is worker w's VM for library calls, made on first use.

@@ -40,6 +40,33 @@ local workload(m) =
     else true,
     if util.get(w, 'apiVersion') != 'apps/v1' then m.fail('apiVersion', 'must be apps/v1, got ' + util.show(util.get(w, 'apiVersion'))) else true,
     if !std.isString(m.name) || m.name == '' then m.fail('metadata.name', 'is missing') else true,
+    if m.namespace != null && !util.isDNSLabel(m.namespace) then
+      m.fail('metadata.namespace',
+             util.show(m.namespace) + ' is not a valid namespace (a DNS label: lowercase letters, digits and "-")',
+             'an unfilled placeholder? fill in the manifest first, or give the namespace with `namespace`')
+    else true,
+    local badImages = [
+      ct.name
+      for ct in (if std.isArray(m.containers) then m.containers else [])
+      if std.isObject(ct) && std.isString(util.get(ct, 'image'))
+         && std.length([ch for ch in std.stringChars(ct.image) if std.member(['<', '>', ' ', '\t', '{', '}'], ch)]) > 0
+         && std.length(std.findSubstr('${', ct.image)) == 0
+    ];
+    if std.length(badImages) > 0 then
+      m.fail('spec.template.spec.containers',
+             'container ' + util.show(badImages[0]) + ' has the image ' + util.show([ct.image for ct in m.containers if ct.name == badImages[0]][0]) + ', which is not an image reference',
+             'an unfilled placeholder? fill in the manifest first')
+    else true,
+    local noImage = [
+      util.get(ct, 'name')
+      for ct in (if std.isArray(m.containers) then m.containers else [])
+      if std.isObject(ct) && (!std.isString(util.get(ct, 'image')) || ct.image == '')
+    ];
+    if std.length(noImage) > 0 then
+      m.fail('spec.template.spec.containers',
+             'container ' + util.show(noImage[0]) + ' has no image, and the API server refuses a container without one (the canary would copy it)',
+             "give the workload its images before canarygen (a kustomize images: transformer listed before canarygen's, a Helm value)")
+    else true,
     if !std.isObject(m.selector) || std.length(m.selector) == 0 then
       m.fail('spec.selector.matchLabels', 'is missing or empty', 'the Service selects both tracks by these labels; give the workload a matchLabels selector')
     else true,
@@ -157,9 +184,10 @@ local service(m, set) =
     if c.service != true && c.service != false && existing == null then m.fail('service', 'must be true, false or a Service object') else true,
     if existing != null && util.get(existing, 'kind') != 'Service' then m.fail('service', 'must be a Service object, got kind ' + util.show(util.get(existing, 'kind'))) else true,
     local generatedKey = util.str(m.namespace) + '/' + m.serviceName;
-    if existing == null && c.service == true && std.objectHas(m.webhookServices, generatedKey) then
+    local usedBy = (import 'context.libsonnet').usedBy(m.webhookServices, m.namespace, m.serviceName);
+    if existing == null && c.service == true && usedBy != null then
       m.fail('service',
-             m.webhookServices[generatedKey] + ' sends requests to Service ' + generatedKey + ", which is not in the input; the Service canarygen would render in its place has only the containers' ports and could break it",
+             usedBy + ' sends requests to Service ' + generatedKey + ", which is not in the input; the Service canarygen would render in its place has only the containers' ports and could break it",
              'add the Service to the input (kubectl get service ' + m.serviceName + ' -o yaml), or leave the Service out (`service`)')
     else true,
     if existing == null && c.service == true && std.length(m.ports) == 0 && !m.headless then
@@ -189,8 +217,25 @@ local serviceMonitor(m, set) =
   local serviceWhere = serviceWhereOf(m, svc);
   local name = util.identity({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: m.name, namespace: m.namespace } });
   local clash = [o for o in m.objects if util.identity(o) == name];
+  // The Service port the ServiceMonitor scrapes must reach a container of
+  // the pods (by its targetPort's name, or number; the port's number when
+  // it has none).
+  local containerPorts = [p for ct in m.containers for p in util.get(ct, 'ports', []) if std.isObject(p)];
+  local servicePort = [p for p in util.path(svc, ['spec', 'ports'], []) if util.get(p, 'name') == set.metricsPort];
+  local target = if std.length(servicePort) == 0 then null else util.get(servicePort[0], 'targetPort', util.get(servicePort[0], 'port'));
+  local reaches =
+    target == null
+    || (std.isString(target) && std.length([p for p in containerPorts if util.get(p, 'name') == target]) > 0)
+    || (util.isInt(target) && std.length([p for p in containerPorts if util.get(p, 'containerPort') == target]) > 0)
+    || std.length(containerPorts) == 0;
   if m.config.serviceMonitor == false then [] else [
     if choice.problem != null then choice.problem else true,
+    if !reaches then
+      util.fail(serviceWhere,
+                'spec.ports',
+                'port ' + util.show(set.metricsPort) + ' targets ' + util.show(target) + ', which no container of ' + m.where + ' listens on, so it would scrape nothing',
+                'make its targetPort a port the containers declare (' + std.join(', ', [util.show(util.get(p, 'name', p.containerPort)) for p in containerPorts]) + ')')
+    else true,
     if choice.adopted == null && std.length(clash) > 0 then
       m.fail('serviceMonitor',
              'the input has ' + util.describe(clash[0]) + ', which does not select ' + serviceWhere + ', the Service with the metrics port; a second ServiceMonitor of that name cannot be rendered',

@@ -23,8 +23,11 @@ local inNamespace(objects, kind, ns) = [
 
 local podLabelsOf(w) = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
 
-// "namespace/name" of a service reference ({ namespace, name }).
-local ref(svc) = util.str(util.get(svc, 'namespace')) + '/' + util.str(util.get(svc, 'name'));
+// "namespace/name" of a service reference ({ namespace, name }); "*/name"
+// when it names no namespace.
+local ref(svc) =
+  local ns = util.str(util.get(svc, 'namespace'));
+  (if ns == '' then '*' else ns) + '/' + util.str(util.get(svc, 'name'));
 
 {
   kinds:: kinds,
@@ -54,7 +57,14 @@ local ref(svc) = util.str(util.get(svc, 'namespace')) + '/' + util.str(util.get(
       for o in objects
       if std.isObject(o)
     ]);
-    util.firstByKey([u for u in uses if u[0] != '/']),
+    util.firstByKey([u for u in uses if !std.endsWith(u[0], '/')]),
+
+  // What sends requests to a Service ("namespace", "name"), or null.
+  usedBy(webhookServices, ns, name)::
+    local exact = util.str(ns) + '/' + util.str(name);
+    if std.objectHas(webhookServices, exact) then webhookServices[exact]
+    else if std.objectHas(webhookServices, '*/' + util.str(name)) then webhookServices['*/' + util.str(name)]
+    else null,
 
   // The ServiceMonitors of the input that select a Service: by its labels,
   // in its namespace (the ServiceMonitor's own, namespaceSelector.matchNames

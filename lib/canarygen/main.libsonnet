@@ -154,4 +154,7 @@ local new(workload, params={}, objects=[]) =
   // canarygen.new reads among `objects`, and the selection of a stream.
   contextKinds:: context.kinds,
   select(objects, params={}, workloads=[], sources=[], opts={}):: stream.select(objects, params, workloads, sources, opts),
+  // The problem of two workloads whose rendered ServiceMonitors scrape one
+  // Service: { message, hint }.
+  sharedMonitor(second, first, monitored):: stream.sharedMonitor(second, first, monitored),
 }

@@ -11,6 +11,7 @@
 // metricsPort option; a port named metrics or http-metrics; one whose name
 // contains metrics; the one the prometheus.io/port annotation names; one
 // named http. The choice and its reason are one of the set's notes.
+local context = import 'context.libsonnet';
 local model = import 'model.libsonnet';
 local util = import 'util.libsonnet';
 
@@ -28,7 +29,8 @@ function(m) {
   local c = m.config,
   local ns = m.namespace,
   local key(svc) = util.str(util.namespaceOf(svc)) + '/' + util.str(util.nameOf(svc)),
-  local webhook(svc) = std.objectHas(m.webhookServices, (if ns == null then '' else ns) + '/' + util.str(util.nameOf(svc))),
+  local usedBy(svc) = context.usedBy(m.webhookServices, ns, util.nameOf(svc)),
+  local webhook(svc) = usedBy(svc) != null,
 
   // The Services that may serve metrics: the set's, then the input's other
   // Services over the pods; never one a webhook or APIService uses.
@@ -39,7 +41,7 @@ function(m) {
 
   // The input's ServiceMonitors over a candidate, first found first.
   local adoptable = std.flattenArrays([
-    [[sm, svc] for sm in (import 'context.libsonnet').serviceMonitors(svc, m.objects)]
+    [[sm, svc] for sm in context.serviceMonitors(svc, m.objects)]
     for svc in candidates
   ]),
 
@@ -109,7 +111,7 @@ function(m) {
     else
       local seen = [describeIn(s, ns) + ' (ports ' + quote(namesOf(s)) + ')' for s in candidates];
       local skipped = [
-        describeIn(s, ns) + ' (used by ' + m.webhookServices[(if ns == null then '' else ns) + '/' + util.str(util.nameOf(s))] + ')'
+        describeIn(s, ns) + ' (used by ' + usedBy(s) + ')'
         for s in (if m.hasService then [set.serviceObject] else []) + m.services
         if webhook(s)
       ];
@@ -141,6 +143,13 @@ function(m) {
   // without those that change with each release.
   local selectLabels = util.without(util.path(set.metricsService, ['metadata', 'labels'], {}), model.releaseLabels),
   local https = std.isString(set.metricsPort) && contains(set.metricsPort, 'https') && !std.objectHas(c.serviceMonitor.endpoint, 'scheme'),
+
+  // The Service a ServiceMonitor canarygen renders (not an adopted one)
+  // scrapes, "namespace/name:port", or null: two workloads whose rendered
+  // ServiceMonitors scrape the same would scrape every pod twice.
+  monitoredService::
+    if c.serviceMonitor == false || set.metricsChoice.adopted != null || set.metricsPort == null then null
+    else util.str(m.namespace) + '/' + util.str(util.nameOf(set.metricsService)) + ':' + set.metricsPort,
 
   serviceMonitorNotes::
     if c.serviceMonitor == false || set.metricsPort == null then []

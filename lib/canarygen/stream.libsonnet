@@ -179,10 +179,16 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
     for t in inner
   ]);
   local kindsFound = std.set([util.get(o, 'kind') for o in objs if std.isObject(o) && std.isString(util.get(o, 'kind'))]);
+  local insideTemplates = std.set(std.flattenArrays([
+    [util.get(x, 'kind') for x in util.get(objs[t], 'objects', []) if std.isObject(x) && std.isString(util.get(x, 'kind'))]
+    for t in templates
+    if std.isArray(util.get(objs[t], 'objects'))
+  ]));
   local nothing =
     if !strict || annotated || std.length(chosen) > 0 || std.length(innerChosen) > 0 || std.length(old) > 0 || std.length(workloads) > 0 then []
     else [problem(null,
-                  'no StatefulSet or Deployment to give a canary: the input holds ' + (if std.length(kindsFound) == 0 then 'no objects' else std.join(', ', kindsFound)),
+                  'no StatefulSet or Deployment to give a canary: the input holds ' + (if std.length(kindsFound) == 0 then 'no objects' else std.join(', ', kindsFound))
+                  + (if std.length(insideTemplates) > 0 then ' (its Templates: ' + std.join(', ', insideTemplates) + ')' else ''),
                   'canarygen makes canaries of apps/v1 StatefulSets and Deployments')];
   {
     // Indices of the objects that get a canary, in stream order.
@@ -198,6 +204,15 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
     // What is wrong, in the order a user fixes it; the first is reported.
     problems: duplicates + oldOnes + notCanaries + namedCanaries + missing + innerProblems + nothing,
   };
+
+// The problem of two workloads whose rendered ServiceMonitors would scrape
+// one Service's port (monitored: "namespace/name:port").
+local sharedMonitor(second, first, monitored) = {
+  local parts = std.split(monitored, ':'),
+  message: second + ': its ServiceMonitor would scrape port ' + util.show(parts[1]) + ' of Service ' + parts[0]
+           + ', which the ServiceMonitor of ' + first + ' scrapes too: every pod behind it would be scraped twice',
+  hint: 'render one of them at a time (`workloads`), give each a Service of its own (`metricsService`), or leave the ServiceMonitor out (`serviceMonitor`)',
+};
 
 // The first problem as an error, for jsonnet callers.
 local failOn(sel) =
@@ -231,6 +246,14 @@ local place(new, objects, params={}, workloads=[], opts={}) =
   local rendered = { [util.pad(t.index)]: templateFn(objs[t.index]) for t in sel.templates };
   local members(i) = [sets[util.pad(i)][k] for k in std.objectFields(sets[util.pad(i)])];
   local placeOfMember(i, o) = local id = util.identity(o); if std.objectHas(placeOf, id) then placeOf[id] else i;
+  // Two rendered ServiceMonitors over one Service would scrape every pod
+  // twice.
+  local monitored = [[sets[util.pad(i)].monitoredService, i] for i in sel.workloads if sets[util.pad(i)].monitoredService != null];
+  local firstMonitor = util.firstByKey(monitored);
+  local shared = [p for p in monitored if firstMonitor[p[0]] != p[1]];
+  local sharedOK =
+    if std.length(shared) == 0 then true
+    else error 'canarygen: ' + sharedMonitor(util.describe(objs[shared[0][1]]), util.describe(objs[firstMonitor[shared[0][0]]]), shared[0][0]).message;
   // Members that take the place of another object of the input; the first
   // of each place wins.
   local replacements = util.firstByKey([
@@ -239,7 +262,7 @@ local place(new, objects, params={}, workloads=[], opts={}) =
     for o in members(i)
     if placeOfMember(i, o) != i
   ]);
-  assert failOn(sel);
+  assert failOn(sel) && sharedOK;
   {
     objects: std.flattenArrays([
       if std.objectHas(chosen, util.pad(i)) then [o for o in members(i) if placeOfMember(i, o) == i]
@@ -253,6 +276,7 @@ local place(new, objects, params={}, workloads=[], opts={}) =
   };
 
 {
+  sharedMonitor:: sharedMonitor,
   isWorkload:: isWorkload,
   isTemplate:: isTemplate,
   select:: select,

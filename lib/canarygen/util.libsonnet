@@ -163,6 +163,10 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
     local name = parts[std.length(parts) - 1];
     std.length(parts) <= 2 && name != '' && std.length(name) <= 63 && onlyChars(name, labelChars) && edgesAlnum(name) &&
     (std.length(parts) == 1 || (parts[0] != '' && std.length(parts[0]) <= 253 && onlyChars(parts[0], dnsChars))),
+  // A DNS-1123 label, as Kubernetes requires of namespaces.
+  isDNSLabel(s)::
+    std.isString(s) && s != '' && std.length(s) <= 63 && onlyChars(s, dnsChars) && std.length(std.findSubstr('.', s)) == 0
+    && edgesAlnum(s),
   // A DNS-1123 subdomain, as Kubernetes requires of object names.
   isDNSSubdomain(s)::
     std.isString(s) && s != '' && std.length(s) <= 253 && onlyChars(s, dnsChars)

@@ -80,11 +80,13 @@ function(m) {
   // stable image's tag (and the selector does not use it), the canary's pods
   // say the canary image's.
   local versionLabel = 'app.kubernetes.io/version',
-  local stableTag = local r = util.splitImage(m.stableImage); if r == null then null else r.tag,
+  // (In a Template, compared as oc process gives them with the defaults;
+  // the canary's label is then its tag parameter.)
+  local stableTag = local r = util.splitImage(m.checked.stableImage); if r == null then null else r.tag,
   local canaryTag = local r = util.splitImage(m.canaryImage); if r == null then null else r.tag,
   local newVersion =
-    if stableTag != null && canaryTag != null && stableTag != canaryTag && util.get(m.podLabels, versionLabel) == stableTag
-       && !std.objectHas(m.selector, versionLabel) then { [versionLabel]: canaryTag }
+    if stableTag != null && canaryTag != null && stableTag != canaryTag && util.get(m.checked.podLabels, versionLabel) == stableTag
+       && !std.objectHas(m.selector, versionLabel) then { [versionLabel]: if m.templateInput != null then '${' + m.templateInput.names.tag + '}' else canaryTag }
     else {},
   versionNotes:: if std.length(newVersion) == 0 then [] else [
     "the canary's pods say " + versionLabel + '=' + util.show(canaryTag) + " (the stable's say " + util.show(stableTag) + ", the stable image's tag)",
@@ -94,7 +96,7 @@ function(m) {
   [if !m.partition then 'canary']: util.without(m.workload, ['status']) + {
     metadata: util.without(m.meta, serverMetadata + ['annotations'])
               + { name: m.canaryName }
-              + (if std.length(newVersion) > 0 && util.get(metaLabels, versionLabel) == stableTag then { labels: metaLabels + newVersion } else {})
+              + (if std.length(newVersion) > 0 && util.path(m.checked.meta, ['labels', versionLabel]) == stableTag then { labels: metaLabels + newVersion } else {})
               + (if std.length(annotations) > 0 then { annotations: annotations } else {}),
     spec: util.without(super.spec, if claimsToEmptyDir then ['volumeClaimTemplates'] else []) + {
       replicas: if m.templateInput != null then m.canaryReplicasInTemplate else if tp then m.typedParam('CANARY_REPLICAS') else m.ratio.canary,

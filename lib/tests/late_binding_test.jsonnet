@@ -19,7 +19,7 @@ assert renamed.mixin.prometheusRules.groups[0].rules[0].expr == renamed.promethe
 assert contains(set.prometheusRule.spec.groups[0].rules[0].expr, 'job="web"');
 
 // The Service's ports decide the port the ServiceMonitor scrapes.
-local ported = set { service+: { spec+: { ports+: [{ name: 'metrics', port: 9090, targetPort: 9090 }] } } };
+local ported = set { service+: { spec+: { ports+: [{ name: 'metrics', port: 9090, targetPort: 'http' }] } } };
 assert ported.serviceMonitor.spec.endpoints == [{ port: 'metrics' }] : ported.serviceMonitor.spec.endpoints;
 assert set.serviceMonitor.spec.endpoints == [{ port: 'http' }];
 
