@@ -23,8 +23,10 @@ import (
 	"github.com/canarygen/canarygen/internal/manifest"
 )
 
-const renderLong = `Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin) or
-a .jsonnet program.
+const renderLong = `Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin), a
+.jsonnet program, or a directory: its .yaml, .yml and .json files in name
+order (-R: its subdirectories too), as 'kubectl apply -f DIR' reads them.
+Inputs are arguments or -f FILE (repeatable), read in command-line order.
 
 Manifest streams: every apps/v1 StatefulSet and Deployment (or those named
 with --workload) is replaced by its canary set: the stable (unchanged unless
@@ -60,7 +62,8 @@ const renderExample = `  canarygen render --canary-image quay.io/org/app:v2 --ca
   canarygen render --canary-percent 10 --keep-total --container app -o out.yaml app.yaml
   kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
   canarygen render -J vendor --tla-str env=prod config.jsonnet
-  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml`
+  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml
+  canarygen render --canary-percent 10 -R -f manifests/ -o - | kubectl apply -f -`
 
 func (c *cli) renderCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -105,7 +108,8 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	addSettingFlags(fs, canarygen.Workload, canarygen.Stream)
 	fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	addSettingFlags(fs, canarygen.Template)
-	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	addInputFlags(fs)
+	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
 	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
 	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
@@ -131,14 +135,17 @@ func parseRender(args []string) (*renderJob, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, usagef("render", "%s", err)
 	}
+	if fs.Changed("filename") {
+		return nil, usagef("render", "flags: filename: list the files and directories under the job's inputs")
+	}
 	return newRenderJob(fs, fs.Args())
 }
 
 // newRenderJob checks render's parsed flags and inputs.
 func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
-	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template), inputs: inputs}
+	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template)}
 	job.openshift, _ = fs.GetBool("openshift")
-	job.output, _ = fs.GetString("output")
+	output, _ := fs.GetString("output")
 	job.format, _ = fs.GetString("format")
 	job.quiet, _ = fs.GetBool("quiet")
 	job.check, _ = fs.GetBool("check")
@@ -164,11 +171,18 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	if job.format != "yaml" && job.format != "json" {
 		return nil, usagef("render", "--format %q: want yaml or json", job.format)
 	}
+	var err error
+	if job.output, err = outputFile("render", output); err != nil {
+		return nil, err
+	}
 	if job.check && job.output == "" {
-		return nil, usagef("render", "--check compares with the file given by -o")
+		return nil, usagef("render", "--check compares with the file given by -o FILE")
+	}
+	if job.inputs, err = inputFiles(fs, inputs); err != nil {
+		return nil, err
 	}
 	if len(job.inputs) == 0 {
-		return nil, usagef("render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
+		return nil, usagef("render", "no input: give manifest files or directories, .jsonnet files, or - for stdin (as arguments or with -f)")
 	}
 	if !job.openshift {
 		if changed := changedSettings(fs, canarygen.Template); len(changed) > 0 {
@@ -192,7 +206,6 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 			stdinUsed = true
 		}
 	}
-	var err error
 	if job.params, err = job.values.Params(); err != nil {
 		var s *canarygen.SettingError
 		if errors.As(err, &s) {
@@ -362,6 +375,28 @@ func (c *cli) checkFile(file string, data []byte) (stale bool) {
 	}
 	fmt.Fprintf(c.stderr, "canarygen: error: %s %s\ncanarygen: hint: render it again (without --check) and commit the result\n", file, what)
 	return true
+}
+
+// kubectlFormats are what kubectl's -o takes (-o yaml, -o jsonpath=...);
+// canarygen's -o names a file.
+var kubectlFormats = []string{"yaml", "json", "wide", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file",
+	"custom-columns", "custom-columns-file", "go-template", "go-template-file", "template", "templatefile"}
+
+// outputFile reads -o: a file, or "" for stdout ("-" or none). A kubectl
+// output format is a usage error: the user meant --format.
+func outputFile(cmd, o string) (string, error) {
+	if o == "-" {
+		return "", nil
+	}
+	format, _, _ := strings.Cut(o, "=")
+	if !slices.Contains(kubectlFormats, format) {
+		return o, nil
+	}
+	hint := "canarygen writes manifests, --format yaml (the default) or --format json; -o FILE writes them to FILE, -o - or no -o to stdout"
+	if o == "yaml" || o == "json" {
+		hint = fmt.Sprintf("give --format %s, and -o FILE for a file (-o - or no -o: stdout); a file named %s is -o ./%s", o, o, o)
+	}
+	return "", &usageError{cmd: cmd, msg: fmt.Sprintf("-o %s: -o names the file to write, not the output format", o), hint: hint}
 }
 
 // write writes data to file (atomically) or stdout.
