@@ -65,12 +65,15 @@ func TestPreCommitHook(t *testing.T) {
 	app := t.TempDir()
 	web, _ := os.ReadFile("examples/deployment/web.yaml")
 	os.WriteFile(filepath.Join(app, "web.yaml"), web, 0o644)
-	os.WriteFile(filepath.Join(app, "canarygen.yaml"), []byte(`outputDir: manifests
+	writeConfig := func(percent string) {
+		os.WriteFile(filepath.Join(app, "canarygen.yaml"), []byte(`outputDir: manifests
 jobs:
 - output: manifests/web.yaml
   inputs: [web.yaml]
-  flags: {canary-percent: 10}
+  flags: {canary-percent: `+percent+`}
 `), 0o644)
+	}
+	writeConfig("10")
 	os.WriteFile(filepath.Join(app, ".pre-commit-config.yaml"), []byte(`repos:
 - repo: `+hookRepo+`
   rev: `+rev+`
@@ -124,8 +127,16 @@ jobs:
 	// Change the input without rendering again: the commit fails with the diff.
 	os.WriteFile(filepath.Join(app, "web.yaml"), bytes.Replace(web, []byte("replicas: 8"), []byte("replicas: 18"), 1), 0o644)
 	out, err := commit("stale")
-	if err == nil || !strings.Contains(out, "manifests/web.yaml is stale") || !strings.Contains(out, "+  replicas: 18") {
+	if err == nil || !strings.Contains(out, "manifests/web.yaml is stale") || !strings.Contains(out, "+  replicas: 18") || !strings.Contains(out, "- exit code: 1\n") {
 		t.Fatalf("commit of stale manifests: %v\n%s", err, out)
+	}
+
+	// A job that does not render fails the commit with canarygen's error,
+	// and another exit code than a stale file's.
+	writeConfig("150")
+	out, err = commit("broken")
+	if err == nil || !strings.Contains(out, "web.yaml:1: Deployment shop/web: --canary-percent: must be greater than 0") || !strings.Contains(out, "- exit code: 3\n") || strings.Contains(out, "is stale") {
+		t.Fatalf("commit of a broken config: %v\n%s", err, out)
 	}
 	if log := gitRun(t, app, "log", "--format=%s"); log != "fresh" {
 		t.Fatalf("history: %q", log)

@@ -63,7 +63,8 @@ const renderExample = `  canarygen render --canary-image quay.io/org/app:v2 --ca
   kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
   canarygen render -J vendor --tla-str env=prod config.jsonnet
   canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml
-  canarygen render --canary-percent 10 -R -f manifests/ -o - | kubectl apply -f -`
+  canarygen render --canary-percent 10 -R -f manifests/ -o - | kubectl apply -f -
+  canarygen render --check -o manifests.yaml --canary-percent 10 app.yaml   # 0 up to date, 1 stale, 3 error`
 
 func (c *cli) renderCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -74,7 +75,8 @@ func (c *cli) renderCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			job, err := newRenderJob(cmd.Flags(), args)
 			if err != nil {
-				return err
+				check, _ := cmd.Flags().GetBool("check")
+				return checkStatus(check, err)
 			}
 			job.lint = true
 			return c.render(job)
@@ -112,7 +114,7 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
 	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
-	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
+	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 0 when it is up to date, 1 with a diff when it is stale, 3 when the render fails (2: usage)")
 	fs.Bool("annotations", false, "give canaries only to workloads annotated canarygen.dev/<flag>: <value> (e.g. canarygen.dev/canary-image), with those settings over the command line's (Helm post-renderer)")
 	fs.StringArrayP("jpath", "J", nil, "jsonnet library search directory (repeatable; right-most wins)")
 	fs.StringArray("ext-str", nil, "jsonnet external variable KEY=VALUE, or KEY to read $KEY (repeatable)")
@@ -335,10 +337,17 @@ func (c *cli) render(job *renderJob) error {
 	data, res, err := job.run(c.stdin)
 	if err != nil {
 		c.report(err, name)
+		if job.check {
+			return exitCode(exitCheckError)
+		}
 		return exitCode(exitFailure)
 	}
 	if job.check {
-		if stale := c.checkFile(job.output, data); stale {
+		stale, err := c.checkFile(job.output, data)
+		if err != nil {
+			return checkStatus(true, err)
+		}
+		if stale {
 			return exitCode(exitFailure)
 		}
 	} else if err := c.write(data, job.output); err != nil {
@@ -353,16 +362,16 @@ func (c *cli) render(job *renderJob) error {
 	return nil
 }
 
-// checkFile compares data with file and, when they differ, prints a
-// unified diff on stdout and the error on stderr. It never writes.
-func (c *cli) checkFile(file string, data []byte) (stale bool) {
+// checkFile compares data with file and, when they differ (a file that
+// does not exist differs), prints a unified diff on stdout and says so on
+// stderr. It never writes; a file it cannot read is an error.
+func (c *cli) checkFile(file string, data []byte) (stale bool, err error) {
 	old, err := os.ReadFile(file)
 	if err != nil && !os.IsNotExist(err) {
-		c.report(err, flagName)
-		return true
+		return false, err
 	}
 	if bytes.Equal(old, data) {
-		return false
+		return false, nil
 	}
 	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(data)),
@@ -374,7 +383,7 @@ func (c *cli) checkFile(file string, data []byte) (stale bool) {
 		what = "does not exist"
 	}
 	fmt.Fprintf(c.stderr, "canarygen: error: %s %s\ncanarygen: hint: render it again (without --check) and commit the result\n", file, what)
-	return true
+	return true, nil
 }
 
 // kubectlFormats are what kubectl's -o takes (-o yaml, -o jsonpath=...);
