@@ -81,7 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.Flags().Bool("version", false, "print the version")
 	root.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if v, _ := cmd.Flags().GetBool("version"); v {
-			fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
+			fmt.Fprintln(stdout, currentVersion())
 			return exitCode(exitOK)
 		}
 		return nil

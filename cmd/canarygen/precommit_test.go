@@ -74,12 +74,10 @@ jobs:
 `), 0o644)
 	}
 	writeConfig("10")
-	os.WriteFile(filepath.Join(app, ".pre-commit-config.yaml"), []byte(`repos:
-- repo: `+hookRepo+`
-  rev: `+rev+`
-  hooks:
-  - id: canarygen-check
-`), 0o644)
+	// The README's snippet, with the snapshot for the repository.
+	snippet := readmePreCommitConfig(t)
+	preCommitConfig := filepath.Join(app, ".pre-commit-config.yaml")
+	os.WriteFile(preCommitConfig, []byte(strings.Replace(snippet, "https://github.com/canarygen/canarygen", hookRepo, 1)), 0o644)
 	gitRun(t, app, "init", "-q")
 
 	preCommitHome := filepath.Join(t.TempDir(), "pre-commit")
@@ -98,6 +96,14 @@ jobs:
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		return out.String(), err
+	}
+	// As the README says: autoupdate pins the rev (the snapshot has no
+	// tag: its commit), then install.
+	if out, err := run("pre-commit", "autoupdate"); err != nil {
+		t.Fatalf("pre-commit autoupdate: %v\n%s", err, out)
+	}
+	if pinned, _ := os.ReadFile(preCommitConfig); !strings.Contains(string(pinned), "rev: "+rev+" ") {
+		t.Fatalf("pre-commit autoupdate did not pin %s:\n%s", rev, pinned)
 	}
 	if out, err := run("pre-commit", "install"); err != nil {
 		t.Fatalf("pre-commit install: %v\n%s", err, out)
@@ -141,6 +147,21 @@ jobs:
 	if log := gitRun(t, app, "log", "--format=%s"); log != "fresh" {
 		t.Fatalf("history: %q", log)
 	}
+}
+
+// readmePreCommitConfig is the README's .pre-commit-config.yaml snippet.
+func readmePreCommitConfig(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(readme), "```yaml\nrepos:\n- repo: https://github.com/canarygen/canarygen\n")
+	block, _, ok := strings.Cut(rest, "```\n")
+	if !ok {
+		t.Fatal("README.md: no pre-commit snippet (```yaml repos: - repo: https://github.com/canarygen/canarygen)")
+	}
+	return "repos:\n- repo: https://github.com/canarygen/canarygen\n" + block
 }
 
 // The hook's environment (pre-commit's `go install ./...` of this
