@@ -53,9 +53,16 @@ func (f *filenames) String() string {
 
 func (f *filenames) Type() string { return "stringArray" }
 
-// inputFiles lists a command's inputs in command-line order, the -f values
-// among the arguments, with every directory replaced by its manifest files.
+// inputFiles lists a command's inputs in command-line order, with every
+// directory replaced by its manifest files.
 func inputFiles(fs *pflag.FlagSet, args []string) ([]string, error) {
+	recursive, _ := fs.GetBool("recursive")
+	return expandDirs(inputNames(fs, args), recursive)
+}
+
+// inputNames lists the inputs as given, in command-line order: the -f
+// values among the arguments.
+func inputNames(fs *pflag.FlagSet, args []string) []string {
 	var named []string
 	next := 0
 	if f, ok := fs.Lookup("filename").Value.(*filenames); ok {
@@ -64,8 +71,12 @@ func inputFiles(fs *pflag.FlagSet, args []string) ([]string, error) {
 			next = p.before
 		}
 	}
-	named = append(named, args[next:]...)
-	recursive, _ := fs.GetBool("recursive")
+	return append(named, args[next:]...)
+}
+
+// expandDirs replaces each directory among the inputs by its manifest
+// files (with recursive, also those below it).
+func expandDirs(named []string, recursive bool) ([]string, error) {
 	var out []string
 	for _, name := range named {
 		if st, err := os.Stat(name); name == "-" || err != nil || !st.IsDir() {

@@ -98,8 +98,9 @@ type renderJob struct {
 	output      string
 	check       bool
 	quiet       bool
-	annotations bool // per-workload settings from canarygen.dev/ annotations
-	inputs      []string
+	annotations bool     // per-workload settings from canarygen.dev/ annotations
+	inputs      []string // as given; directories are read by run
+	recursive   bool     // -R: directories' subdirectories too
 
 	lint bool // run lint over the rendered objects (not with --openshift)
 }
@@ -180,9 +181,8 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	if job.check && job.output == "" {
 		return nil, usagef("render", "--check compares with the file given by -o FILE")
 	}
-	if job.inputs, err = inputFiles(fs, inputs); err != nil {
-		return nil, err
-	}
+	job.inputs = inputNames(fs, inputs)
+	job.recursive, _ = fs.GetBool("recursive")
 	if len(job.inputs) == 0 {
 		return nil, usagef("render", "no input: give manifest files or directories, .jsonnet files, or - for stdin (as arguments or with -f)")
 	}
@@ -220,8 +220,12 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 
 // run renders the job: the bytes to write, and what the render reports.
 func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
-	inputs := make([]canarygen.Input, len(job.inputs))
-	for i, f := range job.inputs {
+	files, err := expandDirs(job.inputs, job.recursive)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs := make([]canarygen.Input, len(files))
+	for i, f := range files {
 		data, err := readInput(f, stdin)
 		if err != nil {
 			return nil, nil, err
