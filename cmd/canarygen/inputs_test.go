@@ -46,7 +46,7 @@ func TestInputsFilenameAndDirectories(t *testing.T) {
 		"app/web.yaml":          string(web),
 		"app/notes.txt":         "not a manifest",
 		"app/main.jsonnet":      "{}",
-		"empty/only/x.yaml":     configMap("x"),
+		"empty/only/web.yaml":   string(web),
 		"programs/main.jsonnet": "{}",
 	})
 	app := filepath.Join(dir, "app")
@@ -94,7 +94,7 @@ func TestInputsFilenameAndDirectories(t *testing.T) {
 			}
 		}
 	}
-	if got := mustRender(t, "-R", filepath.Join(dir, "empty")); !strings.Contains(got, "name: x\n") {
+	if got := mustRender(t, "-R", filepath.Join(dir, "empty")); !strings.Contains(got, "name: web-canary\n") {
 		t.Errorf("-R empty/: %s", got)
 	}
 
