@@ -44,6 +44,9 @@ func (f *filenames) Set(v string) error {
 }
 
 func (f *filenames) String() string {
+	if len(f.files) == 0 {
+		return "" // no default in --help
+	}
 	var names []string
 	for _, p := range f.files {
 		names = append(names, p.name)
