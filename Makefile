@@ -89,8 +89,19 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) vet -tags bench ./...
 
+# The version `make build` stamps, the one place it is set (a release sets
+# it to its tag: make build VERSION=v1.2.3), with the commit and whether
+# the checkout has uncommitted changes, as git says them. Go's own VCS
+# stamping (-buildvcs) is not used: it finds no repository in a git
+# worktree, or the wrong one around it (golang/go#58218). Outside a git
+# checkout no commit is stamped. `canarygen version` prints all three.
+VERSION = v0.1.0-dev
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED = $(if $(COMMIT),$(if $(shell git status --porcelain 2>/dev/null),true,false))
+BUILD_OUTPUT = bin/canarygen
 build:
-	$(GO) build -trimpath -o bin/canarygen ./cmd/canarygen
+	$(GO) build -trimpath -buildvcs=false -o $(BUILD_OUTPUT) \
+	  -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)" ./cmd/canarygen
 
 # Speed: Go benchmarks (1, 100, 1000 workloads), then hack/bench: canarygen,
 # the go-jsonnet CLI and a Go-native floor on the same inputs, interleaved,

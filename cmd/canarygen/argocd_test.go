@@ -47,9 +47,10 @@ func TestArgoCDPlugin(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(appDir, plugin.Spec.Discover.FileName)); err != nil {
 		t.Fatalf("discover: %v", err)
 	}
-	sidecar := func(c cmpCommand, params map[string]string) (string, string, error) {
+	// sidecar runs a command in dir the way the CMP server does.
+	sidecar := func(c cmpCommand, dir string, params map[string]string) (string, string, error) {
 		cmd := exec.Command(c.Command[0], append(c.Command[1:], c.Args...)...)
-		cmd.Dir = appDir
+		cmd.Dir = dir
 		cmd.Env = []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 			"ARGOCD_APP_NAME=shop", "ARGOCD_APP_NAMESPACE=argocd", "ARGOCD_APP_REVISION=0123abc", "ARGOCD_APP_SOURCE_PATH=examples/gitops"}
 		var list []string
@@ -65,17 +66,20 @@ func TestArgoCDPlugin(t *testing.T) {
 		return stdout.String(), stderr.String(), err
 	}
 
-	if _, stderr, err := sidecar(plugin.Spec.Init, nil); err != nil {
-		t.Fatalf("init: %v\n%s", err, stderr)
+	if stdout, stderr, err := sidecar(plugin.Spec.Init, appDir, nil); err != nil || stdout != "" {
+		t.Fatalf("init: %v, stdout %q\n%s", err, stdout, stderr)
 	}
 	want, _ := os.ReadFile("golden/gen-stdout.yaml")
-	got, stderr, err := sidecar(plugin.Spec.Generate, nil)
+	got, stderr, err := sidecar(plugin.Spec.Generate, appDir, nil)
 	if err != nil || got != string(want) {
 		t.Fatalf("generate without parameters: %v, %s\nstdout differs from golden/gen-stdout.yaml: %v", err, stderr, got != string(want))
 	}
 
 	params := map[string]string{"canary-image": "registry.example.com/shop/web:2.0.0", "canary-percent": "25"}
-	got, stderr, err = sidecar(plugin.Spec.Generate, params)
+	if stdout, stderr, err := sidecar(plugin.Spec.Init, appDir, params); err != nil || stdout != "" {
+		t.Fatalf("init with parameters: %v, stdout %q\n%s", err, stdout, stderr)
+	}
+	got, stderr, err = sidecar(plugin.Spec.Generate, appDir, params)
 	if err != nil {
 		t.Fatalf("generate: %v\n%s", err, stderr)
 	}
@@ -88,8 +92,23 @@ func TestArgoCDPlugin(t *testing.T) {
 		t.Fatal("the canary-image parameter did not reach the canaries")
 	}
 
-	// A broken config fails init with canarygen's message, not at sync time.
-	if _, _, err := sidecar(plugin.Spec.Init, map[string]string{"config": "missing.yaml"}); err == nil {
-		t.Fatal("init passed with a missing config")
+	// What is broken fails init with canarygen's error, not at sync time.
+	brokenApp := t.TempDir()
+	os.WriteFile(filepath.Join(brokenApp, "canarygen.yaml"), []byte("jobs: [{output: a.yaml\n"), 0o644)
+	for _, tc := range []struct {
+		name   string
+		dir    string
+		params map[string]string
+		want   string
+	}{
+		{"a missing config", appDir, map[string]string{"config": "missing.yaml"}, "canarygen: error: open missing.yaml: no such file or directory"},
+		{"a config that is no YAML", brokenApp, nil, "canarygen: error: canarygen.yaml: invalid YAML"},
+		{"a parameter the render refuses", appDir, map[string]string{"canary-percent": "150"}, "--canary-percent: must be greater than 0 and less than 100, got 150"},
+		{"a parameter that is no number", appDir, map[string]string{"canary-replicas": "two"}, "canary-replicas"},
+	} {
+		stdout, stderr, err := sidecar(plugin.Spec.Init, tc.dir, tc.params)
+		if err == nil || stdout != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("init with %s: %v, stdout %q, stderr:\n%s", tc.name, err, stdout, stderr)
+		}
 	}
 }

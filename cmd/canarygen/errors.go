@@ -29,6 +29,21 @@ func usagef(cmd, format string, a ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, a...)}
 }
 
+// checkError is an error of a --check run other than a usage error: exit
+// status 3, so that it is told apart from a stale output's 1.
+type checkError struct{ err error }
+
+func (e *checkError) Error() string { return e.err.Error() }
+func (e *checkError) Unwrap() error { return e.err }
+
+// checkStatus gives err the exit status of a --check run when check is set.
+func checkStatus(check bool, err error) error {
+	if !check || err == nil {
+		return err
+	}
+	return &checkError{err}
+}
+
 // exit prints err the way every command does and gives the exit status.
 // name says how the settings in messages are called (flags, annotations).
 func (c *cli) exit(err error, name namer) int {
@@ -53,6 +68,10 @@ func (c *cli) exit(err error, name namer) int {
 		return exitUsage
 	}
 	c.report(err, name)
+	var ce *checkError
+	if errors.As(err, &ce) {
+		return exitCheckError
+	}
 	return exitFailure
 }
 

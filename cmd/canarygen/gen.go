@@ -43,11 +43,14 @@ apply to manifest inputs skip jobs whose inputs are all jsonnet.
 
 --check renders without writing and fails, printing a diff, when an output
 is stale or missing, or when outputDir holds a file no job writes: the
-pre-commit hook and CI use it. --stdout prints every output, in job order,
+pre-commit hook and CI use it. Its exit status, as kubectl diff's: 0 every
+output is up to date, 1 stale, missing or orphaned outputs, 2 a usage
+error, 3 any other error (the config, a job that does not render, a file
+that cannot be read), whatever else was found. --stdout prints every output, in job order,
 instead of writing files (Argo CD's plugin uses it).`
 
 const genExample = `  canarygen gen                       # write every output
-  canarygen gen --check               # exit 1 when anything is stale
+  canarygen gen --check               # exit 1 when anything is stale, 3 when a job is broken
   canarygen gen -c deploy/canarygen.yaml --prune`
 
 // config is a canarygen.yaml.
@@ -70,7 +73,7 @@ func (c *cli) genCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	file := fs.StringP("config", "c", "canarygen.yaml", "the config file")
-	check := fs.Bool("check", false, "compare instead of writing; exit 1 with a diff when an output is stale, missing or orphaned")
+	check := fs.Bool("check", false, "compare instead of writing: exit 0 when every output is up to date, 1 with a diff when one is stale, missing or orphaned, 3 when a job does not render or the config is broken (2: usage)")
 	toStdout := fs.Bool("stdout", false, "print every output to stdout, in job order, instead of writing files")
 	prune := fs.Bool("prune", false, "delete files in outputDir that no job writes")
 	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
@@ -94,7 +97,7 @@ func (c *cli) genCommand() *cobra.Command {
 		}
 		jobs, outputDir, err := loadConfig(*file, overrides)
 		if err != nil {
-			return err
+			return checkStatus(*check, err)
 		}
 		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers})
 	}
@@ -134,18 +137,24 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 	wg.Wait()
 
 	failed := false
+	broken := false // with --check: a job that could not be compared
 	for i, job := range jobs {
 		res := results[i]
 		if res.err != nil {
 			c.report(fmt.Errorf("%s: job %s: %w", file, job.output, res.err), flagName)
-			failed = true
+			failed, broken = true, true
 			continue
 		}
 		switch {
 		case mode.stdout:
 			c.stdout.Write(res.data)
 		case mode.check:
-			failed = c.checkFile(job.output, res.data) || failed
+			stale, err := c.checkFile(job.output, res.data)
+			if err != nil {
+				c.report(err, flagName)
+				broken = true
+			}
+			failed = stale || failed
 		default:
 			if err := os.MkdirAll(filepath.Dir(job.output), 0o755); err != nil {
 				c.report(err, flagName)
@@ -162,7 +171,7 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 	if outputDir != "" && !mode.stdout {
 		orphans, err := orphanFiles(outputDir, jobs)
 		if err != nil {
-			return err
+			return checkStatus(mode.check, err)
 		}
 		for _, o := range orphans {
 			switch {
@@ -176,6 +185,9 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 				failed = true
 			}
 		}
+	}
+	if broken && mode.check {
+		return exitCode(exitCheckError)
 	}
 	if failed {
 		return exitCode(exitFailure)

@@ -18,7 +18,9 @@ const lintLong = `Checks manifests for what makes a replica-ratio canary misbeha
 cluster: selectors that overlap, an HPA that moves the split,
 PodDisruptionBudgets that hang drains or leave the canary unprotected,
 pods scraped twice, Services that do not split by replicas, names past
-Kubernetes limits. FILE is a YAML or JSON manifest stream ('-' for stdin):
+Kubernetes limits. FILE is a YAML or JSON manifest stream ('-' for stdin)
+or a directory (its .yaml, .yml and .json files in name order; -R: its
+subdirectories too), given as an argument or with -f as for kubectl:
 canarygen render's output, together with the objects around it (HPAs,
 PodDisruptionBudgets, ServiceMonitors). All files are checked together, as
 one cluster would hold them. Jsonnet programs: render them first ('render'
@@ -68,6 +70,7 @@ func (c *cli) lintCommand() *cobra.Command {
 	suffix := fs.String("suffix", "", "suffix of the canary's name (default \"-canary\")")
 	percent := fs.String("canary-percent", "", "expected canary share in percent: warn (CG009) when the replicas give another")
 	tolerance := fs.String("tolerance", "", "percentage points the share may be off --canary-percent (default 1)")
+	addInputFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if *format != "text" && *format != "json" {
 			return usagef("lint", "--format %q: want text or json", *format)
@@ -101,8 +104,12 @@ func (c *cli) lintCommand() *cobra.Command {
 			}
 			opts.Tolerance = t
 		}
+		args, err = inputFiles(fs, args)
+		if err != nil {
+			return err
+		}
 		if len(args) == 0 {
-			return usagef("lint", "no input: give manifest files, or - for stdin")
+			return usagef("lint", "no input: give manifest files or directories, or - for stdin (as arguments or with -f)")
 		}
 		stdinUsed := false
 		for _, f := range args {

@@ -17,8 +17,13 @@ import (
 
 const (
 	exitOK      = 0
-	exitFailure = 1
+	exitFailure = 1 // a render or validation failure; with --check: stale
 	exitUsage   = 2
+	// exitCheckError: --check could not compare (an input that does not
+	// render, a file it cannot read). As with kubectl diff, 0 is up to
+	// date, 1 differs, more than 1 an error, so that CI tells a stale
+	// output from a broken input.
+	exitCheckError = 3
 )
 
 func main() {
@@ -37,8 +42,11 @@ traffic splits by ready replicas), a ServiceMonitor, a Grafana dashboard and
 alerts comparing the tracks. No controller: plain objects, rendered ahead of
 time.
 
-Exit status: 0 ok, 1 render or validation failure, 2 usage error
-(analyze: 0 pass, 1 fail, 2 usage error, 3 inconclusive).`
+Exit status: 0 ok, 1 render or validation failure, 2 usage error.
+render --check and gen --check (as kubectl diff): 0 up to date, 1 stale
+(with the diff), 2 usage error, 3 any other error (an input that does not
+render, a file that cannot be read). analyze: 0 pass, 1 fail, 2 usage
+error, 3 inconclusive.`
 
 const rootExample = `  canarygen render --canary-image quay.io/org/app:v2 --canary-percent 10 app.yaml
   canarygen render -o manifests.yaml config.jsonnet
@@ -73,7 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.Flags().Bool("version", false, "print the version")
 	root.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if v, _ := cmd.Flags().GetBool("version"); v {
-			fmt.Fprintf(stdout, "canarygen %s\n", getVersion())
+			fmt.Fprintln(stdout, currentVersion())
 			return exitCode(exitOK)
 		}
 		return nil

@@ -65,18 +65,19 @@ func TestPreCommitHook(t *testing.T) {
 	app := t.TempDir()
 	web, _ := os.ReadFile("examples/deployment/web.yaml")
 	os.WriteFile(filepath.Join(app, "web.yaml"), web, 0o644)
-	os.WriteFile(filepath.Join(app, "canarygen.yaml"), []byte(`outputDir: manifests
+	writeConfig := func(percent string) {
+		os.WriteFile(filepath.Join(app, "canarygen.yaml"), []byte(`outputDir: manifests
 jobs:
 - output: manifests/web.yaml
   inputs: [web.yaml]
-  flags: {canary-percent: 10}
+  flags: {canary-percent: `+percent+`}
 `), 0o644)
-	os.WriteFile(filepath.Join(app, ".pre-commit-config.yaml"), []byte(`repos:
-- repo: `+hookRepo+`
-  rev: `+rev+`
-  hooks:
-  - id: canarygen-check
-`), 0o644)
+	}
+	writeConfig("10")
+	// The README's snippet, with the snapshot for the repository.
+	snippet := readmePreCommitConfig(t)
+	preCommitConfig := filepath.Join(app, ".pre-commit-config.yaml")
+	os.WriteFile(preCommitConfig, []byte(strings.Replace(snippet, "https://github.com/canarygen/canarygen", hookRepo, 1)), 0o644)
 	gitRun(t, app, "init", "-q")
 
 	preCommitHome := filepath.Join(t.TempDir(), "pre-commit")
@@ -95,6 +96,14 @@ jobs:
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		return out.String(), err
+	}
+	// As the README says: autoupdate pins the rev (the snapshot has no
+	// tag: its commit), then install.
+	if out, err := run("pre-commit", "autoupdate"); err != nil {
+		t.Fatalf("pre-commit autoupdate: %v\n%s", err, out)
+	}
+	if pinned, _ := os.ReadFile(preCommitConfig); !strings.Contains(string(pinned), "rev: "+rev+" ") {
+		t.Fatalf("pre-commit autoupdate did not pin %s:\n%s", rev, pinned)
 	}
 	if out, err := run("pre-commit", "install"); err != nil {
 		t.Fatalf("pre-commit install: %v\n%s", err, out)
@@ -124,12 +133,35 @@ jobs:
 	// Change the input without rendering again: the commit fails with the diff.
 	os.WriteFile(filepath.Join(app, "web.yaml"), bytes.Replace(web, []byte("replicas: 8"), []byte("replicas: 18"), 1), 0o644)
 	out, err := commit("stale")
-	if err == nil || !strings.Contains(out, "manifests/web.yaml is stale") || !strings.Contains(out, "+  replicas: 18") {
+	if err == nil || !strings.Contains(out, "manifests/web.yaml is stale") || !strings.Contains(out, "+  replicas: 18") || !strings.Contains(out, "- exit code: 1\n") {
 		t.Fatalf("commit of stale manifests: %v\n%s", err, out)
+	}
+
+	// A job that does not render fails the commit with canarygen's error,
+	// and another exit code than a stale file's.
+	writeConfig("150")
+	out, err = commit("broken")
+	if err == nil || !strings.Contains(out, "web.yaml:1: Deployment shop/web: --canary-percent: must be greater than 0") || !strings.Contains(out, "- exit code: 3\n") || strings.Contains(out, "is stale") {
+		t.Fatalf("commit of a broken config: %v\n%s", err, out)
 	}
 	if log := gitRun(t, app, "log", "--format=%s"); log != "fresh" {
 		t.Fatalf("history: %q", log)
 	}
+}
+
+// readmePreCommitConfig is the README's .pre-commit-config.yaml snippet.
+func readmePreCommitConfig(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(readme), "```yaml\nrepos:\n- repo: https://github.com/canarygen/canarygen\n")
+	block, _, ok := strings.Cut(rest, "```\n")
+	if !ok {
+		t.Fatal("README.md: no pre-commit snippet (```yaml repos: - repo: https://github.com/canarygen/canarygen)")
+	}
+	return "repos:\n- repo: https://github.com/canarygen/canarygen\n" + block
 }
 
 // The hook's environment (pre-commit's `go install ./...` of this

@@ -39,7 +39,7 @@ func (c *cli) processCommand() *cobra.Command {
 	paramFiles := fs.StringArray("param-file", nil, "file of NAME=VALUE lines; blank lines and # comments are skipped (repeatable)")
 	format := fs.String("format", "yaml", "output format: yaml or json")
 	streamOut := fs.Bool("stream", false, "write the objects as a YAML stream instead of a v1 List")
-	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	output := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) != 1 {
 			return usagef("process", "give exactly one Template file (or - for stdin)")
@@ -49,6 +49,10 @@ func (c *cli) processCommand() *cobra.Command {
 		}
 		if *streamOut && *format == "json" {
 			return usagef("process", "--stream writes YAML; leave out --format json")
+		}
+		file, err := outputFile("process", *output)
+		if err != nil {
+			return err
 		}
 		values := map[string]string{}
 		for _, f := range *paramFiles {
@@ -75,12 +79,11 @@ func (c *cli) processCommand() *cobra.Command {
 			}
 			values[k] = v
 		}
-		file := args[0]
-		data, err := readInput(file, c.stdin)
+		data, err := readInput(args[0], c.stdin)
 		if err != nil {
 			return err
 		}
-		objs, err := openshift.Process(file, data, values)
+		objs, err := openshift.Process(args[0], data, values)
 		if err != nil {
 			return err
 		}
@@ -96,7 +99,7 @@ func (c *cli) processCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return c.write(out, *output)
+		return c.write(out, file)
 	}
 	return cmd
 }

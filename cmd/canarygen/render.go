@@ -23,8 +23,10 @@ import (
 	"github.com/canarygen/canarygen/internal/manifest"
 )
 
-const renderLong = `Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin) or
-a .jsonnet program.
+const renderLong = `Renders canaries. FILE is a YAML or JSON manifest stream ('-' for stdin), a
+.jsonnet program, or a directory: its .yaml, .yml and .json files in name
+order (-R: its subdirectories too), as 'kubectl apply -f DIR' reads them.
+Inputs are arguments or -f FILE (repeatable), read in command-line order.
 
 Manifest streams: every apps/v1 StatefulSet and Deployment (or those named
 with --workload) is replaced by its canary set: the stable (unchanged unless
@@ -60,7 +62,9 @@ const renderExample = `  canarygen render --canary-image quay.io/org/app:v2 --ca
   canarygen render --canary-percent 10 --keep-total --container app -o out.yaml app.yaml
   kubectl get deploy web -o yaml | canarygen render --canary-arg=--log-level=debug -
   canarygen render -J vendor --tla-str env=prod config.jsonnet
-  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml`
+  canarygen render --openshift --canary-replicas 2 -o template.yaml statefulset.yaml
+  canarygen render --canary-percent 10 -R -f manifests/ -o - | kubectl apply -f -
+  canarygen render --check -o manifests.yaml --canary-percent 10 app.yaml   # 0 up to date, 1 stale, 3 error`
 
 func (c *cli) renderCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -71,7 +75,8 @@ func (c *cli) renderCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			job, err := newRenderJob(cmd.Flags(), args)
 			if err != nil {
-				return err
+				check, _ := cmd.Flags().GetBool("check")
+				return checkStatus(check, err)
 			}
 			job.lint = true
 			return c.render(job)
@@ -93,8 +98,9 @@ type renderJob struct {
 	output      string
 	check       bool
 	quiet       bool
-	annotations bool // per-workload settings from canarygen.dev/ annotations
-	inputs      []string
+	annotations bool     // per-workload settings from canarygen.dev/ annotations
+	inputs      []string // as given; directories are read by run
+	recursive   bool     // -R: directories' subdirectories too
 
 	lint bool // run lint over the rendered objects (not with --openshift)
 }
@@ -105,10 +111,11 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	addSettingFlags(fs, canarygen.Workload, canarygen.Stream)
 	fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	addSettingFlags(fs, canarygen.Template)
-	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	addInputFlags(fs)
+	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
 	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
-	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
+	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 0 when it is up to date, 1 with a diff when it is stale, 3 when the render fails (2: usage)")
 	fs.Bool("annotations", false, "give canaries only to workloads annotated canarygen.dev/<flag>: <value> (e.g. canarygen.dev/canary-image), with those settings over the command line's (Helm post-renderer)")
 	fs.StringArrayP("jpath", "J", nil, "jsonnet library search directory (repeatable; right-most wins)")
 	fs.StringArray("ext-str", nil, "jsonnet external variable KEY=VALUE, or KEY to read $KEY (repeatable)")
@@ -131,14 +138,17 @@ func parseRender(args []string) (*renderJob, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, usagef("render", "%s", err)
 	}
+	if fs.Changed("filename") {
+		return nil, usagef("render", "flags: filename: list the files and directories under the job's inputs")
+	}
 	return newRenderJob(fs, fs.Args())
 }
 
 // newRenderJob checks render's parsed flags and inputs.
 func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
-	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template), inputs: inputs}
+	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template)}
 	job.openshift, _ = fs.GetBool("openshift")
-	job.output, _ = fs.GetString("output")
+	output, _ := fs.GetString("output")
 	job.format, _ = fs.GetString("format")
 	job.quiet, _ = fs.GetBool("quiet")
 	job.check, _ = fs.GetBool("check")
@@ -164,11 +174,17 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	if job.format != "yaml" && job.format != "json" {
 		return nil, usagef("render", "--format %q: want yaml or json", job.format)
 	}
-	if job.check && job.output == "" {
-		return nil, usagef("render", "--check compares with the file given by -o")
+	var err error
+	if job.output, err = outputFile("render", output); err != nil {
+		return nil, err
 	}
+	if job.check && job.output == "" {
+		return nil, usagef("render", "--check compares with the file given by -o FILE")
+	}
+	job.inputs = inputNames(fs, inputs)
+	job.recursive, _ = fs.GetBool("recursive")
 	if len(job.inputs) == 0 {
-		return nil, usagef("render", "no input: give a manifest file, a .jsonnet file, or - for stdin")
+		return nil, usagef("render", "no input: give manifest files or directories, .jsonnet files, or - for stdin (as arguments or with -f)")
 	}
 	if !job.openshift {
 		if changed := changedSettings(fs, canarygen.Template); len(changed) > 0 {
@@ -192,7 +208,6 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 			stdinUsed = true
 		}
 	}
-	var err error
 	if job.params, err = job.values.Params(); err != nil {
 		var s *canarygen.SettingError
 		if errors.As(err, &s) {
@@ -205,8 +220,12 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 
 // run renders the job: the bytes to write, and what the render reports.
 func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
-	inputs := make([]canarygen.Input, len(job.inputs))
-	for i, f := range job.inputs {
+	files, err := expandDirs(job.inputs, job.recursive)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs := make([]canarygen.Input, len(files))
+	for i, f := range files {
 		data, err := readInput(f, stdin)
 		if err != nil {
 			return nil, nil, err
@@ -322,10 +341,17 @@ func (c *cli) render(job *renderJob) error {
 	data, res, err := job.run(c.stdin)
 	if err != nil {
 		c.report(err, name)
+		if job.check {
+			return exitCode(exitCheckError)
+		}
 		return exitCode(exitFailure)
 	}
 	if job.check {
-		if stale := c.checkFile(job.output, data); stale {
+		stale, err := c.checkFile(job.output, data)
+		if err != nil {
+			return checkStatus(true, err)
+		}
+		if stale {
 			return exitCode(exitFailure)
 		}
 	} else if err := c.write(data, job.output); err != nil {
@@ -338,16 +364,16 @@ func (c *cli) render(job *renderJob) error {
 	return nil
 }
 
-// checkFile compares data with file and, when they differ, prints a
-// unified diff on stdout and the error on stderr. It never writes.
-func (c *cli) checkFile(file string, data []byte) (stale bool) {
+// checkFile compares data with file and, when they differ (a file that
+// does not exist differs), prints a unified diff on stdout and says so on
+// stderr. It never writes; a file it cannot read is an error.
+func (c *cli) checkFile(file string, data []byte) (stale bool, err error) {
 	old, err := os.ReadFile(file)
 	if err != nil && !os.IsNotExist(err) {
-		c.report(err, flagName)
-		return true
+		return false, err
 	}
 	if bytes.Equal(old, data) {
-		return false
+		return false, nil
 	}
 	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(data)),
@@ -359,7 +385,29 @@ func (c *cli) checkFile(file string, data []byte) (stale bool) {
 		what = "does not exist"
 	}
 	fmt.Fprintf(c.stderr, "canarygen: error: %s %s\ncanarygen: hint: render it again (without --check) and commit the result\n", file, what)
-	return true
+	return true, nil
+}
+
+// kubectlFormats are what kubectl's -o takes (-o yaml, -o jsonpath=...);
+// canarygen's -o names a file.
+var kubectlFormats = []string{"yaml", "json", "wide", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file",
+	"custom-columns", "custom-columns-file", "go-template", "go-template-file", "template", "templatefile"}
+
+// outputFile reads -o: a file, or "" for stdout ("-" or none). A kubectl
+// output format is a usage error: the user meant --format.
+func outputFile(cmd, o string) (string, error) {
+	if o == "-" {
+		return "", nil
+	}
+	format, _, _ := strings.Cut(o, "=")
+	if !slices.Contains(kubectlFormats, format) {
+		return o, nil
+	}
+	hint := "canarygen writes manifests, --format yaml (the default) or --format json; -o FILE writes them to FILE, -o - or no -o to stdout"
+	if o == "yaml" || o == "json" {
+		hint = fmt.Sprintf("give --format %s, and -o FILE for a file (-o - or no -o: stdout); a file named %s is -o ./%s", o, o, o)
+	}
+	return "", &usageError{cmd: cmd, msg: fmt.Sprintf("-o %s: -o names the file to write, not the output format", o), hint: hint}
 }
 
 // write writes data to file (atomically) or stdout.

@@ -379,10 +379,11 @@ func Err(file string, err error) *manifest.Error {
 		e := &manifest.Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
 		seen := map[string]bool{}
 		for _, f := range rt.StackTrace {
-			if f.Loc.Begin.Line == 0 || inLibrary(f.Loc.FileName) {
+			where := frameFile(f.Loc)
+			if f.Loc.Begin.Line == 0 || where == "" || inLibrary(where) {
 				continue
 			}
-			if l := location(f.Loc); !seen[l] {
+			if l := fmt.Sprintf("%s:%d:%d", where, f.Loc.Begin.Line, f.Loc.Begin.Column); !seen[l] {
 				seen[l] = true
 				e.Trace = append(e.Trace, l)
 			}
@@ -405,8 +406,26 @@ func inLibrary(file string) bool {
 	return err == nil
 }
 
-func location(l ast.LocationRange) string {
-	return fmt.Sprintf("%s:%d:%d", l.FileName, l.Begin.Line, l.Begin.Column)
+// frameFile names the code a trace frame lies in. Files have their import
+// name; code that is no file has an empty FileName and only a diagnostic
+// name: the standard library ("<std>", left out like the library's own
+// frames) and the code of --ext-code and --tla-code values, named as the
+// flag and its key. "" leaves the frame out.
+func frameFile(l ast.LocationRange) string {
+	if l.FileName != "" {
+		return l.FileName
+	}
+	if l.File == nil {
+		return ""
+	}
+	name := string(l.File.DiagnosticFileName)
+	if key, ok := strings.CutPrefix(name, "<extvar:"); ok {
+		return "--ext-code " + strings.TrimSuffix(key, ">")
+	}
+	if key, ok := strings.CutPrefix(name, "<top-level-arg:"); ok {
+		return "--tla-code " + strings.TrimSuffix(key, ">")
+	}
+	return name // "<std>" or another diagnostic name; inLibrary knows std
 }
 
 // within tells whether path lies in dir or below it (both absolute and clean).
