@@ -15,7 +15,7 @@ example:
 	$(GO) run ./cmd/canarygen render examples/telemeter/telemeter.jsonnet
 
 test: deps tools kubetools vendor lint
-	$(GO) test ./...
+	$(GO) test -timeout 45m ./...
 	$(GO) test -tags bench ./hack/bench
 	$(MAKE) race fuzz
 	$(GO) test -tags e2e -count=1 -run '$(E2E_TESTS)' -v .

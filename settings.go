@@ -86,6 +86,7 @@ var Settings = []Setting{
 	{Name: "no-dashboard", Option: "dashboard", Kind: Off, Usage: "do not render the dashboard ConfigMap"},
 	{Name: "no-prometheus-rule", Option: "prometheusRule", Kind: Off, Usage: "do not render the PrometheusRule (per-track recording rules, canary alerts)"},
 	{Name: "workload", Option: "workloads", Kind: Names, Scope: Stream, Usage: "render a canary for this workload only, NAME or NAMESPACE/NAME (repeatable; default: all)"},
+	{Name: "openshift", Option: "template", Kind: Bool, Scope: Template, Usage: "render one OpenShift Template with image, replica and namespace parameters (an input that is a Template gives a Template without it)"},
 	{Name: "template-name", Option: "template.name", Kind: String, Scope: Template, Usage: "name of the Template (default: the first workload's name)"},
 	{Name: "param", Option: "template.parameters", Kind: Env, Scope: Template, Usage: "NAME=DEFAULT template parameter that the inputs use themselves (repeatable; with --openshift)"},
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/canarygen/canarygen"
 	"github.com/canarygen/canarygen/internal/lint"
 	"github.com/canarygen/canarygen/internal/manifest"
+	"github.com/canarygen/canarygen/internal/openshift"
 )
 
 const lintLong = `Checks manifests for what makes a replica-ratio canary misbehave in a
@@ -133,6 +134,9 @@ func (c *cli) lintCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if got, err = processTemplates(got); err != nil {
+				return err
+			}
 			ms = append(ms, got...)
 		}
 		findings := lint.Manifests(ms, opts)
@@ -150,6 +154,28 @@ func (c *cli) lintCommand() *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// processTemplates replaces each OpenShift Template by its objects as `oc
+// process` gives them with the parameters' defaults, at the Template's file
+// and line: lint checks what would be applied.
+func processTemplates(ms []manifest.Manifest) ([]manifest.Manifest, error) {
+	var out []manifest.Manifest
+	for _, m := range ms {
+		if m.Object["kind"] != "Template" {
+			out = append(out, m)
+			continue
+		}
+		tj, _ := json.Marshal(m.Object)
+		objs, err := openshift.Process(m.File, tj, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			out = append(out, manifest.Manifest{Object: o, File: m.File, Line: m.Line})
+		}
+	}
+	return out, nil
 }
 
 func printFindings(w io.Writer, findings []lint.Finding, format string) error {

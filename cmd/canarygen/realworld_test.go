@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -48,7 +49,7 @@ func readCorpusCases(t testing.TB) []corpusCase {
 // inputsOf splits a case's arguments into its flags and its files.
 func inputsOf(args []string) (flags, files []string) {
 	for _, a := range args[1:] {
-		if strings.HasPrefix(a, "testdata/") {
+		if strings.HasPrefix(a, "testdata/") || strings.HasPrefix(a, "examples/") {
 			files = append(files, a)
 		} else {
 			flags = append(flags, a)
@@ -232,4 +233,62 @@ func aroundDiff(a, b string) string {
 	from := max(0, i-40)
 	cut := func(s string) string { return s[from:min(len(s), i+80)] }
 	return "want: ..." + cut(a) + "...\n got: ..." + cut(b) + "..."
+}
+
+// The library and the CLI give the same bytes (ARCHITECTURE.md, property 7)
+// for whole inputs too: canarygen.stream(objects, params, workloads) in a
+// jsonnet program renders what `canarygen render` renders, on every case
+// of the corpus that renders and on the examples.
+func TestLibraryStreamMatchesCLI(t *testing.T) {
+	cases := readCorpusCases(t)
+	cases = append(cases,
+		corpusCase{"deployment", strings.Fields("render --canary-image registry.example.com/shop/web:1.5.0-rc.1 --canary-percent 10 examples/deployment/web.yaml")},
+		corpusCase{"stream", strings.Fields("render --canary-percent 20 --volume-claim-templates emptyDir examples/stream/apps.yaml")},
+		corpusCase{"telemeter", strings.Fields("render --canary-replicas 2 --container telemeter-server --metrics-port internal examples/telemeter/telemeter.yaml")},
+	)
+	dir := t.TempDir()
+	compared := 0
+	for _, c := range cases {
+		cli, _, code := runCLI(c.args...)
+		if code != 0 {
+			continue
+		}
+		job, err := parseRender(c.args[1:])
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		_, files := inputsOf(c.args)
+		var imports []string
+		for _, f := range files {
+			abs, _ := filepath.Abs(f)
+			imports = append(imports, "std.parseYaml(importstr '"+abs+"')")
+		}
+		params, _ := json.Marshal(job.params)
+		workloads, _ := json.Marshal(append([]string{}, job.values.Workloads()...))
+		opts := "{}"
+		if ns, ok := job.params["namespace"].(string); ok {
+			opts = `{ namespace: "` + ns + `" }`
+		}
+		// std.parseYaml gives a list for several documents, an object for one.
+		prog := "local docs(v) = if std.isArray(v) then v else [v];\n" +
+			"(import 'canarygen/main.libsonnet').stream(std.flattenArrays([docs(x) for x in [" + strings.Join(imports, ", ") + "]]), " +
+			string(params) + ", " + string(workloads) + ", " + opts + ")\n"
+		f := dir + "/" + c.name + ".jsonnet"
+		if err := os.WriteFile(f, []byte(prog), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lib, stderr, code := runCLI("render", "-q", "--unsafe-imports", f)
+		if code != 0 {
+			t.Errorf("%s: canarygen.stream: exit %d: %s", c.name, code, stderr)
+			continue
+		}
+		if lib != cli {
+			t.Errorf("%s: canarygen.stream differs from the CLI:\n%s", c.name, firstDiff(cli, lib))
+		}
+		compared++
+	}
+	if compared < 20 {
+		t.Fatalf("only %d inputs compared", compared)
+	}
+	t.Logf("%d inputs: canarygen.stream gives the CLI's bytes", compared)
 }

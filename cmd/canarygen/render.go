@@ -109,7 +109,6 @@ type renderJob struct {
 // jsonnet conventions.
 func addRenderFlags(fs *pflag.FlagSet) {
 	addSettingFlags(fs, canarygen.Workload, canarygen.Stream)
-	fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	addSettingFlags(fs, canarygen.Template)
 	addInputFlags(fs)
 	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
@@ -187,7 +186,7 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 		return nil, usagef("render", "no input: give manifest files or directories, .jsonnet files, or - for stdin (as arguments or with -f)")
 	}
 	if !job.openshift {
-		if changed := changedSettings(fs, canarygen.Template); len(changed) > 0 {
+		if changed := slices.DeleteFunc(changedSettings(fs, canarygen.Template), func(f string) bool { return f == "--openshift" }); len(changed) > 0 {
 			return nil, usagef("render", "--template-name and --param go with --openshift")
 		}
 	}

@@ -62,6 +62,38 @@ func TestKustomizeKRM(t *testing.T) {
 	if !strings.Contains(out, "name: ledger-canary") || strings.Contains(out, "config.kubernetes.io/") {
 		t.Fatalf("unexpected output:\n%s", out)
 	}
+	// A second pass, as when a kustomization builds on one that already ran
+	// the transformer: the function on its own output gives the same objects.
+	config, err := os.ReadFile("examples/kustomize/canary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objects []any
+	for _, doc := range strings.Split(out, "\n---\n") {
+		var o any
+		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatal(err)
+		}
+		objects = append(objects, o)
+	}
+	var fc any
+	if err := yaml.Unmarshal(config, &fc); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := yaml.Marshal(map[string]any{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": objects, "functionConfig": fc})
+	var again, errb bytes.Buffer
+	if code := run([]string{"krm"}, bytes.NewReader(list), &again, &errb); code != 0 {
+		t.Fatalf("krm on its own output: exit %d: %s\n%s", code, errb.String(), again.String())
+	}
+	var rl struct{ Items []any }
+	if err := yaml.Unmarshal(again.Bytes(), &rl); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := yaml.Marshal(objects)
+	second, _ := yaml.Marshal(rl.Items)
+	if !bytes.Equal(first, second) {
+		t.Fatalf("krm on its own output changes it:\n%s", firstDiff(string(first), string(second)))
+	}
 }
 
 func TestKRMErrors(t *testing.T) {

@@ -58,6 +58,9 @@ var Codes = []Code{
 	{"CG009", "warning", "the canary share is off the expected percent"},
 	{"CG010", "warning", "the canary has 0 replicas and canarygen alerts for it"},
 	{"CG011", "error", "a name is past a Kubernetes limit"},
+	{"CG012", "error", "two objects have one identity"},
+	{"CG013", "warning", "a ServiceMonitor over the canary's pods does not copy the track label"},
+	{"CG014", "warning", "the canary's version label disagrees with its image"},
 }
 
 func lintSeverity(code string) string {
@@ -116,7 +119,16 @@ func Views(objs []manifest.Object) []manifest.Object {
 			spec, _ := o["spec"].(map[string]any)
 			view := map[string]any{"replicas": spec["replicas"], "selector": spec["selector"]}
 			if labels := manifest.Field(spec, "template", "metadata", "labels"); labels != nil {
-				view["template"] = map[string]any{"metadata": map[string]any{"labels": labels}}
+				tmpl := map[string]any{"metadata": map[string]any{"labels": labels}}
+				// Each container's name and image (CG014).
+				if cs, ok := manifest.Field(spec, "template", "spec", "containers").([]any); ok {
+					var images []any
+					for _, c := range cs {
+						images = append(images, map[string]any{"name": manifest.Field(c, "name"), "image": manifest.Field(c, "image")})
+					}
+					tmpl["spec"] = map[string]any{"containers": images}
+				}
+				view["template"] = tmpl
 			}
 			o = manifest.Object{"apiVersion": o["apiVersion"], "kind": kind, "metadata": meta, "spec": view}
 		case kind == "PrometheusRule":
@@ -220,6 +232,9 @@ var lintChecks = []func(*lintRun){
 	(*lintRun).checkShare,           // CG009
 	(*lintRun).checkMutedAlerts,     // CG010
 	(*lintRun).checkNames,           // CG011
+	(*lintRun).checkIdentities,      // CG012
+	(*lintRun).checkTrackLabel,      // CG013
+	(*lintRun).checkVersionLabel,    // CG014
 }
 
 func lint(objs []*lintObject, s Options) []Finding {
@@ -551,6 +566,76 @@ func (l *lintRun) checkNames() {
 			l.add("CG011", o, "its name has %d characters, more than the 63 of a DNS label that a Service name must be, so the API server refuses it; shorten the name", n)
 		case n > 253:
 			l.add("CG011", o, "its name has %d characters, more than the 253 Kubernetes allows, so the API server refuses it; shorten the name", n)
+		}
+	}
+}
+
+// CG012: two objects of one identity; whichever is applied last wins, and
+// the other is lost without a word.
+func (l *lintRun) checkIdentities() {
+	first := map[string]*lintObject{}
+	for _, o := range l.objs {
+		id := manifest.Identity(o.obj)
+		if f, ok := first[id]; ok {
+			l.add("CG012", o, "it has the identity (kind, namespace, name) of the object at %s:%d, and whichever is applied last replaces the other without a word; remove one, or rename it", f.file, f.line)
+			continue
+		}
+		first[id] = o
+	}
+}
+
+// CG013: a ServiceMonitor that reaches a canary's pods without copying the
+// track label: every series of both tracks looks alike, and the dashboard
+// and rules cannot tell them apart.
+func (l *lintRun) checkTrackLabel() {
+	for _, sm := range l.byKind["ServiceMonitor"] {
+		sel := parseSelector(sm.spec["selector"])
+		if sel == nil {
+			sel = &selector{}
+		}
+		targets := manifest.StringList(sm.spec["podTargetLabels"])
+		if slices.Contains(targets, l.s.TrackKey) {
+			continue
+		}
+		for _, p := range l.pairs {
+			reached := false
+			for _, svc := range l.in("Service", p.canary.ns) {
+				if sel.matches(svc.labels) && serviceSelector(svc).matches(p.canary.podLabels) {
+					reached = true
+				}
+			}
+			if reached {
+				l.add("CG013", sm, "it scrapes the pods of %s but its podTargetLabels lack %s, so the canary's series look like the stable's and the dashboard and alerts cannot tell the tracks apart; add %s to podTargetLabels (canarygen render adopts a ServiceMonitor and adds it)",
+					p.canary, l.s.TrackKey, l.s.TrackKey)
+				break
+			}
+		}
+	}
+}
+
+// CG014: the canary's pods say a version none of its images has, while the
+// stable's say their image's tag.
+func (l *lintRun) checkVersionLabel() {
+	const key = "app.kubernetes.io/version"
+	tags := func(w *workload) []string {
+		var out []string
+		for _, c := range manifest.Field(w.obj, "spec", "template", "spec", "containers").([]any) {
+			img, _ := manifest.Field(c, "image").(string)
+			if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") && !strings.Contains(img, "@") {
+				out = append(out, img[i+1:])
+			}
+		}
+		return out
+	}
+	for _, p := range l.pairs {
+		sv, ok := p.stable.podLabels[key]
+		cv, cok := p.canary.podLabels[key]
+		if !ok || !cok || manifest.Field(p.canary.obj, "spec", "template", "spec", "containers") == nil || manifest.Field(p.stable.obj, "spec", "template", "spec", "containers") == nil {
+			continue
+		}
+		if slices.Contains(tags(p.stable), sv) && !slices.Contains(tags(p.canary), cv) {
+			l.add("CG014", p.canary.lintObject, "its pods say %s=%s, but none of its images has that tag (%s), while the stable's pods say their image's; dashboards and alerts grouped by version mislabel the canary; set the label to the canary image's tag (canarygen render does)",
+				key, cv, strings.Join(tags(p.canary), ", "))
 		}
 	}
 }

@@ -108,6 +108,16 @@ spec:
   ports: [{name: http, port: 80}, {name: metrics, port: 9090}]
 `
 	}
+	// The pair in stable-track mode with version labels: the stable's pods
+	// say 1.0 (image web:1), the canary's say canaryVersion.
+	versioned := func(canaryVersion, canaryImage string) string {
+		return strings.NewReplacer(
+			"metadata: {labels: {app: web, track: stable}}", "metadata: {labels: {app: web, track: stable, app.kubernetes.io/version: \"1.0\"}}",
+			"metadata: {labels: {app: web, track: canary}}", "metadata: {labels: {app: web, track: canary, app.kubernetes.io/version: \""+canaryVersion+"\"}}",
+			"image: web:1}", "image: \"web:1.0\"}",
+			"image: web:2}", "image: \""+canaryImage+"\"}",
+		).Replace(lintStableTrack)
+	}
 	sm := func(name, ns, nsSel string) string {
 		return `apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
@@ -115,6 +125,7 @@ metadata: {name: ` + name + `, namespace: ` + ns + `}
 spec:
   selector: {matchLabels: {app: web}}
   endpoints: [{port: metrics}]
+  podTargetLabels: [track]
 ` + nsSel
 	}
 	pdb := func(name, selector string) string {
@@ -187,6 +198,12 @@ spec:
 			[]string{"CG004 PodDisruptionBudget shop/web"}},
 
 		{"one ServiceMonitor", lintDocs(lintStableTrack, svc("}"), sm("web", "shop", "")), LintOptions{}, nil},
+		{"a ServiceMonitor without the track label", lintDocs(lintStableTrack, svc("}"), strings.Replace(sm("web", "shop", ""), "  podTargetLabels: [track]\n", "", 1)), LintOptions{},
+			[]string{"CG013 ServiceMonitor shop/web"}},
+		{"a ServiceMonitor of another app without the track label", lintDocs(lintStableTrack, svc("}"), strings.Replace(strings.Replace(sm("api", "shop", ""), "  podTargetLabels: [track]\n", "", 1), "app: web", "app: api", 1)), LintOptions{}, nil},
+		{"one object twice", lintDocs(lintStableTrack, svc("}"), svc("}")), LintOptions{}, []string{"CG012 Service shop/web"}},
+		{"the canary's version is its image's tag", lintDocs(versioned("1.1", "web:1.1")), LintOptions{}, nil},
+		{"the canary says the stable's version", lintDocs(versioned("1.0", "web:1.1")), LintOptions{}, []string{"CG014 Deployment shop/web-canary"}},
 		{"two ServiceMonitors on one Service", lintDocs(lintStableTrack, svc("}"), sm("web", "shop", ""), sm("web-legacy", "shop", "")), LintOptions{},
 			[]string{"CG005 Deployment shop/web", "CG005 Deployment shop/web-canary"}},
 		{"a ServiceMonitor from another namespace", lintDocs(lintStableTrack, svc("}"), sm("web", "shop", ""),

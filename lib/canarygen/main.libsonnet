@@ -127,6 +127,11 @@ local new(workload, params={}, objects=[]) =
   // template: { name (default: the first workload's), parameters (the
   // inputs' own: [{ name, value }]) }. Gives { template, reports }.
   openshiftTemplate(objects, params={}, workloads=[], template={})::
+    local inputTemplates = [o for o in objects if stream.isTemplate(o)];
+    assert std.length(inputTemplates) == 0 :
+           'canarygen: ' + util.describe(inputTemplates[0]) + ': the input is an OpenShift Template already, and a Template in a Template does not process'
+           + "\nhint: render it without `template`: canarygen renders a Template into a Template, with its parameters and the canaries'"
+           ;
     local sel = stream.select(objects, params, workloads);
     local prefixed = std.length(sel.workloads) > 1;
     local withParameters(w, p, objs) = new(w, p {
