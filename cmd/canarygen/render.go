@@ -364,9 +364,10 @@ func (c *cli) checkFile(file string, data []byte) (stale bool) {
 	return true
 }
 
-// write writes data to file (atomically) or stdout.
+// write writes data to file (files.WriteAtomic: replaced atomically, or
+// written in place when it is a device or FIFO), or to stdout ("" or "-").
 func (c *cli) write(data []byte, file string) error {
-	if file != "" {
+	if file != "" && file != "-" {
 		if err := files.WriteAtomic(file, data); err != nil {
 			return fmt.Errorf("write %s: %w", file, err)
 		}
