@@ -1,0 +1,10 @@
+package jsonnetvm
+
+import "syscall"
+
+// limitData bounds the process's data segment: on Linux (since 4.7) every
+// private writable mapping counts, which is the memory the Go runtime maps
+// for its heap; the address space it only reserves does not.
+func limitData(n int64) {
+	syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(n), Max: uint64(n)})
+}
