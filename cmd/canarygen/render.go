@@ -199,6 +199,9 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 			stdinUsed = true
 		}
 	}
+	if err := checkJsonnetFlags(fs, job.inputs); err != nil {
+		return nil, err
+	}
 	var err error
 	if job.params, err = job.values.Params(); err != nil {
 		var s *canarygen.SettingError
