@@ -174,7 +174,7 @@ func objectManifests(file string, line int, v any) ([]Manifest, error) {
 	if kind == "List" && apiVersion == "v1" {
 		items, ok := obj["items"].([]any)
 		if !ok && obj["items"] != nil {
-			return nil, &Error{File: file, Line: line, Msg: "List: items: must be a list of objects, got " + aJSONType(obj["items"])}
+			return nil, &Error{File: file, Line: line, Msg: "List: items: must be a list of objects, got " + DescribeType(obj["items"])}
 		}
 		var out []Manifest
 		for _, it := range items {
@@ -189,11 +189,15 @@ func objectManifests(file string, line int, v any) ([]Manifest, error) {
 	return []Manifest{{Object: obj, File: file, Line: line}}, nil
 }
 
-// aJSONType is JSONType with its article: "an object", "a string".
-func aJSONType(v any) string {
-	if t := JSONType(v); t == "object" {
+// DescribeType is JSONType as messages say it: "an object", "a string",
+// "null".
+func DescribeType(v any) string {
+	switch t := JSONType(v); t {
+	case "object":
 		return "an object"
-	} else {
+	case "null":
+		return t
+	default:
 		return "a " + t
 	}
 }
