@@ -30,11 +30,11 @@ import (
 //     it crosses MaxMemory;
 //   - limits its data segment (RLIMIT_DATA on Linux: the memory the Go
 //     runtime maps; address space it only reserves is not counted) to
-//     twice MaxMemory plus the runtime's own, so that one huge allocation
-//     between two looks is refused by the kernel. Not at MaxMemory itself:
-//     an allocation refused there can crash the Go runtime's collector
-//     with a SIGSEGV rather than its "out of memory" (measured with Go
-//     1.26), and the watch ends the child first;
+//     MaxMemory plus the runtime's own, so that the kernel refuses what
+//     grows faster than the watch looks. The Go runtime then dies with
+//     "out of memory", or (Go 1.26, measured) its collector faults with a
+//     SIGSEGV when a mapping it needs is refused: either, near the limit,
+//     is reported as the memory error;
 //   - is killed by the parent when it runs past Timeout, or when its output
 //     grows past MaxOutput: the parent reads the output as it arrives.
 //
@@ -162,7 +162,7 @@ func evaluateInChild(exe, file string, src []byte, opts Options) (string, error)
 		return "", &TimeoutError{file, opts.Timeout}
 	case tooLarge:
 		return "", outputError(file, max)
-	case h.Memory > 0 || outOfMemory(stderr.String()):
+	case h.Memory > 0 || outOfMemory(stderr.String(), peakRSS(cmd.ProcessState), maxMemory(opts)):
 		return "", &MemoryError{File: file, Limit: maxMemory(opts)}
 	case h.Error != nil:
 		return "", h.Error
@@ -180,11 +180,16 @@ func evaluateInChild(exe, file string, src []byte, opts Options) (string, error)
 }
 
 // outOfMemory tells a child that the kernel's limit stopped: the Go
-// runtime's fatal errors when the memory it asks for is refused.
-func outOfMemory(stderr string) bool {
-	return strings.Contains(stderr, "fatal error: runtime: out of memory") ||
-		strings.Contains(stderr, "fatal error: out of memory") ||
-		strings.Contains(stderr, "runtime: cannot allocate memory")
+// runtime's fatal errors when the memory it asks for is refused, or a
+// runtime crash near the limit (its collector can fault, with a SIGSEGV,
+// when a mapping it needs is refused).
+func outOfMemory(stderr string, peak, limit int64) bool {
+	if strings.Contains(stderr, "fatal error: runtime: out of memory") || strings.Contains(stderr, "fatal error: out of memory") ||
+		strings.Contains(stderr, "runtime: cannot allocate memory") {
+		return true
+	}
+	runtimeCrash := strings.HasPrefix(stderr, "SIGSEGV: segmentation violation") || strings.HasPrefix(stderr, "fatal error: ")
+	return runtimeCrash && peak >= limit/2
 }
 
 func outputError(file string, max int) error {
@@ -231,7 +236,7 @@ func serveChild(in io.Reader, out *os.File) int {
 		return 2
 	}
 	limit := maxMemory(req.Options)
-	limitData(2*limit + childOverhead) // the backstop: see the top of the file
+	limitData(limit + childOverhead) // the backstop: see the top of the file
 	debug.SetMemoryLimit(limit * 9 / 10)
 	w := bufio.NewWriterSize(out, 1<<20)
 	var mu sync.Mutex // one header: the result's or the watchdog's
