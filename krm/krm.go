@@ -120,7 +120,7 @@ func krmRender(list map[string]any, items []any) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var objs []canarygen.Object
+	objs := []canarygen.Object{} // not nil: an empty list is a stream of no objects
 	inputIDs := map[string]bool{}
 	for _, it := range items {
 		o := it.(map[string]any)
