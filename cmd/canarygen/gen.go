@@ -314,7 +314,9 @@ func readRecord(file string) map[string]bool {
 		return out
 	}
 	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+		// Only paths inside the directory: the file is as untrusted as
+		// the rest of the repository.
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && filepath.IsLocal(filepath.FromSlash(l)) {
 			out[path.Clean(l)] = true
 		}
 	}
