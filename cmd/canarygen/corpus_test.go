@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -456,11 +455,4 @@ func nobodyCLI(t *testing.T, bin, base, work string) string {
 	}
 	os.Chmod(work, 0o777)
 	return exe
-}
-
-func nobody() *syscall.SysProcAttr {
-	if os.Geteuid() != 0 {
-		return nil
-	}
-	return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 }

@@ -6,10 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -23,27 +21,6 @@ func errorLines(stderr string) []string {
 		}
 	}
 	return out
-}
-
-// peakEnv makes the test binary a measuring wrapper: it runs its arguments
-// and writes the command's peak resident memory to the file it names. The
-// test cannot measure directly: a process started from it inherits its
-// own resident high-water mark across exec.
-const peakEnv = "CANARYGEN_TEST_PEAK_FILE"
-
-func init() {
-	out := os.Getenv(peakEnv)
-	if out == "" || runtime.GOOS != "linux" {
-		return
-	}
-	cmd := exec.Command(os.Args[1], os.Args[2:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, peakEnv+"=") })
-	err := cmd.Run()
-	if cmd.ProcessState != nil {
-		os.WriteFile(out, []byte(strconv.FormatInt(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss<<10, 10)), 0o644)
-	}
-	os.Exit(processExit(err))
 }
 
 // A program building a 128 MiB string (std.join over a 128 Mi-element
