@@ -119,3 +119,22 @@ func checkReadOnly(t *testing.T, p string) {
 		t.Fatalf("left files: %v", entries)
 	}
 }
+
+// Root replacing another user's file gives the new file that user's owner.
+func TestWriteAtomicKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root may give files away")
+	}
+	p := filepath.Join(t.TempDir(), "out.yaml")
+	os.WriteFile(p, []byte("old\n"), 0o644)
+	if err := os.Chown(p, 65534, 65534); err != nil {
+		t.Skip(err)
+	}
+	if err := WriteAtomic(p, []byte("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if s := st.Sys().(*syscall.Stat_t); s.Uid != 65534 || s.Gid != 65534 {
+		t.Fatalf("owner %d:%d, want 65534:65534 kept", s.Uid, s.Gid)
+	}
+}
