@@ -400,21 +400,23 @@ func parseConfig(file string, data []byte, opts genOptions) (*genConfig, error) 
 		}
 		return filepath.Join(dir, p)
 	}
-	outsideHint := "gen reads and writes only inside " + cfg.root + ", the repository that holds " + file + " (give another tree on the command line with --root DIR)"
+	outsideHint := "gen reads and writes only inside the git repository that holds " + file + " (else its directory); give another tree on the command line: canarygen gen --root DIR"
 	if opts.root != "" {
 		outsideHint = "gen reads and writes only inside --root " + opts.root
 	}
-	// inside resolves p (as written in the file) and checks it lies in the tree.
-	inside := func(where, what, p string) (string, error) {
-		real, _, err := files.Resolve(rel(p))
+	// resolveIn resolves p (shown as the user wrote it) and checks it lies
+	// in the tree; inside does so for a path as written in the file.
+	resolveIn := func(where, what, shown, p string) (string, error) {
+		real, _, err := files.Resolve(p)
 		if err != nil {
-			return "", fail(fmt.Sprintf("%s: %s %s: %v", where, what, p, err), "")
+			return "", fail(fmt.Sprintf("%s: %s %s: %v", where, what, shown, err), "")
 		}
 		if !within(cfg.root, real) {
-			return "", fail(fmt.Sprintf("%s: %s %s resolves to %s, outside %s", where, what, p, real, cfg.root), outsideHint)
+			return "", fail(fmt.Sprintf("%s: %s %s resolves to %s, outside %s", where, what, shown, real, cfg.root), outsideHint)
 		}
 		return real, nil
 	}
+	inside := func(where, what, p string) (string, error) { return resolveIn(where, what, p, rel(p)) }
 	if c.OutputDir != "" {
 		cfg.outputDir = rel(c.OutputDir)
 		if cfg.realDir, err = inside("outputDir", "directory", c.OutputDir); err != nil {
@@ -463,8 +465,8 @@ func parseConfig(file string, data []byte, opts genOptions) (*genConfig, error) 
 		if err != nil {
 			return nil, fail(where+": "+err.Error(), "")
 		}
-		for _, jp := range fileJob.jsonnet.JPath {
-			if _, err := inside(where, "-J directory", jp); err != nil {
+		for _, jp := range fileJob.jsonnet.JPath { // relative to the file already
+			if _, err := resolveIn(where, "-J directory", jp, jp); err != nil {
 				return nil, err
 			}
 		}

@@ -37,7 +37,8 @@ func FuzzParseConfig(f *testing.F) {
 	os.WriteFile(filepath.Join(repo, "web.yaml"), []byte(deployment), 0o644)
 	os.Symlink(base, filepath.Join(repo, "link"))
 	root, _ := filepath.EvalSymlinks(repo)
-	cfgFile := filepath.Join(repo, "canarygen.yaml")
+	wd, _ := os.Getwd()
+	cfgFile, _ := filepath.Rel(wd, filepath.Join(repo, "canarygen.yaml")) // relative, as -c usually is
 	f.Fuzz(func(t *testing.T, data, set string) {
 		opts := genOptions{overrides: map[string]json.RawMessage{}}
 		if k, v, ok := strings.Cut(set, "="); ok && k != "" {

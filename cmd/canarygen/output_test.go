@@ -138,3 +138,25 @@ func TestKRMEmptyList(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, stderr.String(), stdout.String())
 	}
 }
+
+// Paths in a canarygen.yaml below the working directory are relative to
+// the file, -J directories too, and checked where they really lead.
+func TestGenPathsRelativeToTheFile(t *testing.T) {
+	base := t.TempDir()
+	repo := filepath.Join(base, "repo")
+	app := filepath.Join(repo, "deploy", "app")
+	os.MkdirAll(filepath.Join(repo, ".git"), 0o755)
+	os.MkdirAll(filepath.Join(app, "lib"), 0o755)
+	os.WriteFile(filepath.Join(app, "lib", "name.libsonnet"), []byte("'from-lib'\n"), 0o644)
+	os.WriteFile(filepath.Join(app, "p.jsonnet"), []byte(program("import 'name.libsonnet'")), 0o644)
+	wd, _ := os.Getwd()
+	cfg, _ := filepath.Rel(wd, filepath.Join(app, "canarygen.yaml")) // relative: paths join two relative parts
+	os.WriteFile(cfg, []byte("jobs: [{output: out/p.yaml, inputs: [p.jsonnet], flags: {jpath: [lib]}}]\n"), 0o644)
+	if out, stderr, code := runCLI("gen", "-q", "--stdout", "-c", cfg); code != 0 || !strings.Contains(out, "from-lib") {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+	}
+	os.WriteFile(cfg, []byte("jobs: [{output: out/p.yaml, inputs: [p.jsonnet], flags: {jpath: [../../..]}}]\n"), 0o644)
+	if _, stderr, code := runCLI("gen", "-q", "--stdout", "-c", cfg); code != 1 || !strings.Contains(stderr, "resolves to "+base+", outside "+repo) {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
