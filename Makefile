@@ -9,7 +9,8 @@ export GOTOOLCHAIN ?= local
 # Each fuzz target runs this long in `make test`; longer by hand:
 # make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s
-FUZZ_TARGETS = ./internal/manifest:FuzzReadManifests .:FuzzRatio ./internal/openshift:FuzzProcess ./cmd/canarygen:FuzzRenderArgs
+FUZZ_TARGETS = ./internal/manifest:FuzzReadManifests .:FuzzRatio ./internal/openshift:FuzzProcess ./cmd/canarygen:FuzzRenderArgs \
+  ./internal/manifest:FuzzSplitYAML ./krm:FuzzReadResourceList ./cmd/canarygen:FuzzParseConfig
 
 example:
 	$(GO) run ./cmd/canarygen render examples/telemeter/telemeter.jsonnet

@@ -132,8 +132,7 @@ func (r *Renderer) read(inputs []Input) ([]*item, error) {
 				items = append(items, &item{Manifest: manifest.Manifest{Object: o, File: in.Name}})
 			}
 		case in.IsJsonnet():
-			vm := jsonnetvm.Program(in.Name, r.opts.Jsonnet)
-			out, err := jsonnetvm.Evaluate(vm, in.Name, string(in.Data), r.opts.Jsonnet)
+			out, err := jsonnetvm.EvaluateFile(in.Name, in.Data, r.opts.Jsonnet)
 			if err != nil {
 				return nil, jsonnetvm.Err(in.Name, err)
 			}

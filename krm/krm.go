@@ -39,24 +39,19 @@ var krmAnnotationPrefixes = []string{"config.kubernetes.io/", "internal.config.k
 // Run runs canarygen as a KRM function (kustomize, kpt): a ResourceList in,
 // the same list out with canaries for the selected workloads. On failure the
 // returned list carries the input items and an error result, as the KRM
-// functions spec asks, and err is set.
+// functions spec asks, and err is set; input over manifest.MaxInputSize
+// (the caller reads one byte more) gets an error result, never a cut list.
 func Run(input []byte) ([]byte, error) {
-	j, err := yaml.YAMLToJSON(input)
+	list, items, err := readList(input)
 	if err != nil {
-		return nil, &manifest.Error{File: "ResourceList", Msg: "invalid YAML: " + err.Error()}
+		if list == nil {
+			list = map[string]any{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": []any{}}
+		}
+		return errorList(list, err)
 	}
-	var list map[string]any
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.UseNumber()
-	if err := dec.Decode(&list); err != nil || list["kind"] != "ResourceList" {
-		return nil, &manifest.Error{File: "stdin", Msg: "want a config.kubernetes.io/v1 ResourceList", Hint: "canarygen krm is run by kustomize or kpt, as an exec KRM function"}
-	}
-	items, _ := list["items"].([]any)
 	out, err := krmRender(list, items)
 	if err != nil {
-		list["results"] = []any{map[string]any{"severity": "error", "message": err.Error()}}
-		b, _ := yaml.Marshal(list)
-		return b, err
+		return errorList(list, err)
 	}
 	list["items"] = out
 	delete(list, "results")
@@ -64,25 +59,71 @@ func Run(input []byte) ([]byte, error) {
 	return b, err
 }
 
+func errorList(list map[string]any, err error) ([]byte, error) {
+	list["results"] = []any{map[string]any{"severity": "error", "message": err.Error()}}
+	b, _ := yaml.Marshal(list)
+	return b, err
+}
+
+// readList reads a ResourceList: one YAML (or JSON) document, duplicate keys
+// refused, whose items are a list of objects. With an error, list is the
+// list when it could be read (its items are echoed back), else nil.
+func readList(input []byte) (list map[string]any, items []any, err error) {
+	const file = "ResourceList"
+	if len(input) > manifest.MaxInputSize {
+		return nil, nil, &manifest.Error{File: file, Msg: fmt.Sprintf("larger than the %d MiB canarygen reads", manifest.MaxInputSize>>20),
+			Hint: "render fewer resources at once"}
+	}
+	docs, err := manifest.SplitYAML(file, input)
+	if err != nil {
+		return nil, nil, err
+	}
+	var nonEmpty []manifest.Document
+	for _, d := range docs {
+		if len(bytes.TrimSpace(d.Data)) > 0 && string(bytes.TrimSpace(d.Data)) != "---" {
+			nonEmpty = append(nonEmpty, d)
+		}
+	}
+	notList := &manifest.Error{File: file, Msg: "want a config.kubernetes.io/v1 ResourceList", Hint: "canarygen krm is run by kustomize or kpt, as an exec KRM function"}
+	if len(nonEmpty) != 1 {
+		if len(nonEmpty) > 1 {
+			notList.Line = nonEmpty[1].Line
+			notList.Msg += ", one YAML document; got a second one"
+		}
+		return nil, nil, notList
+	}
+	j, err := manifest.YAMLToJSON(file, nonEmpty[0].Data, nonEmpty[0].Start)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := manifest.DecodeJSON(j, &list); err != nil || list["kind"] != "ResourceList" {
+		return nil, nil, notList
+	}
+	switch v := list["items"].(type) {
+	case nil:
+		items = []any{}
+	case []any:
+		items = v
+	default:
+		return list, nil, &manifest.Error{File: file, Msg: "items: must be a list of resources, got " + manifest.DescribeType(v)}
+	}
+	for i, it := range items {
+		if _, ok := it.(map[string]any); !ok {
+			return list, nil, &manifest.Error{File: file, Msg: fmt.Sprintf("items[%d]: %s is not a Kubernetes object", i, manifest.DescribeType(it))}
+		}
+	}
+	return list, items, nil
+}
+
 func krmRender(list map[string]any, items []any) ([]any, error) {
-	fcJSON, _ := json.Marshal(list["functionConfig"])
-	var fc krmConfig
-	dec := json.NewDecoder(bytes.NewReader(fcJSON))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(&fc); err != nil {
-		return nil, &manifest.Error{File: "functionConfig", Msg: err.Error(), Hint: "a " + krmKind + " has workloads (optional) and options (canarygen.new's)"}
+	fc, err := functionConfig(list["functionConfig"])
+	if err != nil {
+		return nil, err
 	}
-	if fc.APIVersion != krmAPIVersion || fc.Kind != krmKind {
-		return nil, &manifest.Error{File: "functionConfig", Msg: fmt.Sprintf("want apiVersion %s, kind %s; got %s %s", krmAPIVersion, krmKind, fc.APIVersion, fc.Kind)}
-	}
-	var objs []canarygen.Object
+	objs := []canarygen.Object{} // not nil: an empty list is a stream of no objects
 	inputIDs := map[string]bool{}
 	for _, it := range items {
-		o, ok := it.(map[string]any)
-		if !ok {
-			return nil, &manifest.Error{File: "ResourceList", Msg: "an item is not an object"}
-		}
+		o := it.(map[string]any)
 		objs = append(objs, o)
 		inputIDs[manifest.Identity(o)] = true
 	}
@@ -106,6 +147,46 @@ func krmRender(list map[string]any, items []any) ([]any, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// functionConfig reads the functionConfig: first its kind, so that another
+// kind of config is named as such, then its fields, strictly.
+func functionConfig(v any) (*krmConfig, error) {
+	want := "want a " + krmAPIVersion + " " + krmKind
+	hint := "a " + krmKind + " has workloads (optional) and options (canarygen.new's)"
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &manifest.Error{File: "functionConfig", Msg: fmt.Sprintf("%s, got %s", want, describe(v)), Hint: hint}
+	}
+	if m["apiVersion"] != krmAPIVersion || m["kind"] != krmKind {
+		return nil, &manifest.Error{File: "functionConfig", Msg: fmt.Sprintf("%s, got %s", want, describe(v)), Hint: hint}
+	}
+	fcJSON, _ := json.Marshal(m)
+	var fc krmConfig
+	dec := json.NewDecoder(bytes.NewReader(fcJSON))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&fc); err != nil {
+		return nil, &manifest.Error{File: "functionConfig", Msg: err.Error(), Hint: hint}
+	}
+	return &fc, nil
+}
+
+// describe names a functionConfig for messages: "v1 ConfigMap", "none".
+func describe(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		if v == nil {
+			return "none"
+		}
+		return manifest.DescribeType(v)
+	}
+	api, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if api == "" && kind == "" {
+		return "an object without apiVersion and kind"
+	}
+	return strings.TrimSpace(api + " " + kind)
 }
 
 func stripAnnotations(o canarygen.Object, prefixes []string) {

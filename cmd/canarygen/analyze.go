@@ -60,7 +60,8 @@ with --count N after N measurements of which one passed and none exceeded
 a limit.
 
 Exit status: 0 pass, 1 fail, 2 usage error (or an input that does not
-render), 3 inconclusive (including Prometheus errors).`
+render), 3 inconclusive (including Prometheus errors, and a verdict that could
+not be written to stdout).`
 
 const analyzeExample = `  canarygen analyze --prometheus http://prometheus:9090 --canary-replicas 2 web.yaml
   canarygen analyze --prometheus https://prom.example.com --bearer-token-file /var/run/secrets/token \
@@ -387,7 +388,11 @@ func (c *cli) analyze(job *analyzeJob) int {
 		} else {
 			out = []byte(analyze.Table(results))
 		}
-		stdout.Write(out)
+		if _, err := stdout.Write(out); err != nil {
+			// The verdict did not reach whoever reads it: no verdict.
+			c.report(fmt.Errorf("write output: %w", err), flagName)
+			return exitInconclusive
+		}
 	}
 	if job.junit != "" {
 		x, err := analyze.JUnit(results)

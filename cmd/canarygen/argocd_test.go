@@ -101,8 +101,8 @@ func TestArgoCDPlugin(t *testing.T) {
 		params map[string]string
 		want   string
 	}{
-		{"a missing config", appDir, map[string]string{"config": "missing.yaml"}, "canarygen: error: open missing.yaml: no such file or directory"},
-		{"a config that is no YAML", brokenApp, nil, "canarygen: error: canarygen.yaml: invalid YAML"},
+		{"a missing config", appDir, map[string]string{"config": "missing.yaml"}, "canarygen: error: missing.yaml: no such file"},
+		{"a config that is no YAML", brokenApp, nil, "canarygen: error: canarygen.yaml:1: invalid YAML"},
 		{"a parameter the render refuses", appDir, map[string]string{"canary-percent": "150"}, "--canary-percent: must be greater than 0 and less than 100, got 150"},
 		{"a parameter that is no number", appDir, map[string]string{"canary-replicas": "two"}, "canary-replicas"},
 	} {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,21 +9,28 @@ import (
 )
 
 // writeGitopsRepo makes a repository-like directory with a canarygen.yaml
-// whose jobs read the examples.
+// whose jobs read copies of the examples.
 func writeGitopsRepo(t *testing.T) string {
 	t.Helper()
-	repo, _ := os.Getwd()
 	dir := t.TempDir()
+	for _, f := range []string{"examples/deployment/web.yaml", "examples/stream/apps.yaml", "examples/jsonnet-config/main.jsonnet", "examples/jsonnet-config/app.libsonnet"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), data, 0o644)
+	}
 	cfg := `outputDir: manifests
 jobs:
 - output: manifests/web.yaml
-  inputs: [` + filepath.Join(repo, "examples/deployment/web.yaml") + `]
+  inputs: [examples/deployment/web.yaml]
   flags: {canary-percent: 10, canary-arg: [--log-level=debug]}
 - output: manifests/payments.yaml
-  inputs: [` + filepath.Join(repo, "examples/stream/apps.yaml") + `]
+  inputs: [examples/stream/apps.yaml]
   flags: {canary-percent: 20, no-dashboard: true}
 - output: manifests/checkout.yaml
-  inputs: [` + filepath.Join(repo, "examples/jsonnet-config/main.jsonnet") + `]
+  inputs: [examples/jsonnet-config/main.jsonnet]
   flags: {tla-str: [canaryImage=registry.example.com/shop/checkout:3.3.0]}
 `
 	if err := os.WriteFile(filepath.Join(dir, "canarygen.yaml"), []byte(cfg), 0o644); err != nil {
@@ -60,18 +68,37 @@ func TestGenWriteCheckPrune(t *testing.T) {
 		t.Fatal("--check wrote the file")
 	}
 
-	// A file no job writes is an orphan; --prune deletes it.
+	// A job goes: its output, which gen wrote, is an orphan, which --check
+	// reports and --prune deletes.
 	runCLI("gen", "-q", "-c", cfg)
-	orphan := filepath.Join(dir, "manifests/old-app.yaml")
-	os.WriteFile(orphan, []byte("---\n"), 0o644)
-	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--check"); code != 1 || !strings.Contains(stderr, "old-app.yaml: no job of") {
+	if got, _ := os.ReadFile(filepath.Join(dir, "manifests", ".canarygen-outputs")); !strings.HasSuffix(string(got), "\ncheckout.yaml\npayments.yaml\nweb.yaml\n") {
+		t.Fatalf("the record of what gen wrote: %q", got)
+	}
+	orphan := filepath.Join(dir, "manifests/payments.yaml")
+	full, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, bytes.Replace(full, []byte("- output: manifests/payments.yaml\n  inputs: [examples/stream/apps.yaml]\n  flags: {canary-percent: 20, no-dashboard: true}\n"), nil, 1), 0o644)
+	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--check"); code != 1 || !strings.Contains(stderr, "payments.yaml: no job of") {
 		t.Fatalf("orphan check: exit %d, %s", code, stderr)
 	}
-	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--prune"); code != 0 {
-		t.Fatalf("prune: exit %d, %s", code, stderr)
+	// A file gen did not write is never deleted.
+	notes := filepath.Join(dir, "manifests/NOTES.md")
+	os.WriteFile(notes, []byte("hand-written\n"), 0o644)
+	_, stderr, code = runCLI("gen", "-q", "-c", cfg, "--prune")
+	if code != 1 || !strings.Contains(stderr, "NOTES.md: no job of "+cfg+" writes it, and gen did not write it") {
+		t.Fatalf("prune with a hand-written file: exit %d, %s", code, stderr)
 	}
 	if _, err := os.Stat(orphan); !os.IsNotExist(err) {
 		t.Fatal("--prune left the orphan")
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "hand-written\n" {
+		t.Fatal("--prune touched a file gen did not write")
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "manifests", ".canarygen-outputs")); strings.Contains(string(got), "payments.yaml") {
+		t.Fatalf("the record still lists the deleted file: %q", got)
+	}
+	os.Remove(notes)
+	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--prune"); code != 0 {
+		t.Fatalf("prune: exit %d, %s", code, stderr)
 	}
 }
 

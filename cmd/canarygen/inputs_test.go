@@ -110,7 +110,7 @@ func TestInputsFilenameAndDirectories(t *testing.T) {
 	// A job of canarygen.yaml has inputs; -f is not one of its flags.
 	cfg := filepath.Join(dir, "canarygen.yaml")
 	os.WriteFile(cfg, []byte("jobs: [{output: out.yaml, inputs: [app], flags: {filename: app/web.yaml}}]\n"), 0o644)
-	if _, stderr, code := runCLI("gen", "-c", cfg); code != 1 || !strings.Contains(stderr, "jobs[0]: flags: filename: list the files and directories under the job's inputs") {
+	if _, stderr, code := runCLI("gen", "-c", cfg); code != 1 || !strings.Contains(stderr, "jobs[0] (output out.yaml): flags: filename: list the files and directories under the job's inputs") {
 		t.Errorf("gen with a filename flag: exit %d, %s", code, stderr)
 	}
 	os.WriteFile(cfg, []byte("jobs: [{output: out.yaml, inputs: [app], flags: {recursive: true}}]\n"), 0o644)

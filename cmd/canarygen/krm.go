@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -43,7 +44,9 @@ func (c *cli) krmCommand() *cobra.Command {
 			}
 			out, err := krm.Run(in)
 			if out != nil {
-				c.stdout.Write(out)
+				if _, werr := c.stdout.Write(out); werr != nil && err == nil {
+					err = fmt.Errorf("write output: %w", werr)
+				}
 			}
 			if err != nil {
 				c.report(err, nil) // the functionConfig names library options

@@ -27,7 +27,7 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, stdoutWriter(), os.Stderr))
 }
 
 // cli is one run of the command: its streams.

@@ -15,20 +15,20 @@ import (
 	"github.com/canarygen/canarygen/internal/openshift"
 )
 
-// corpusCase is one line of testdata/corpus/cases.txt.
-type corpusCase struct {
+// realWorldCase is one line of testdata/corpus/cases.txt.
+type realWorldCase struct {
 	name string
 	args []string
 }
 
-func readCorpusCases(t testing.TB) []corpusCase {
+func readCorpusCases(t testing.TB) []realWorldCase {
 	t.Helper()
 	f, err := os.Open("testdata/corpus/cases.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []corpusCase
+	var out []realWorldCase
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -41,7 +41,7 @@ func readCorpusCases(t testing.TB) []corpusCase {
 			t.Fatalf("testdata/corpus/cases.txt: bad or duplicate line %q", line)
 		}
 		seen[name] = true
-		out = append(out, corpusCase{name: name, args: strings.Fields(args)})
+		out = append(out, realWorldCase{name: name, args: strings.Fields(args)})
 	}
 	return out
 }
@@ -160,7 +160,7 @@ func objectSummary(objs []manifest.Manifest) string {
 // rendering the processed input gives (into the namespace its NAMESPACE
 // parameter names). Object namespaces are left out: oc process leaves them
 // to -n.
-func checkTemplateAgainstProcessor(t *testing.T, c corpusCase, flags, files []string, tmpl manifest.Object) {
+func checkTemplateAgainstProcessor(t *testing.T, c realWorldCase, flags, files []string, tmpl manifest.Object) {
 	t.Helper()
 	tj, _ := json.Marshal(tmpl)
 	got, err := openshift.Process("rendered", tj, nil)
@@ -242,9 +242,9 @@ func aroundDiff(a, b string) string {
 func TestLibraryStreamMatchesCLI(t *testing.T) {
 	cases := readCorpusCases(t)
 	cases = append(cases,
-		corpusCase{"deployment", strings.Fields("render --canary-image registry.example.com/shop/web:1.5.0-rc.1 --canary-percent 10 examples/deployment/web.yaml")},
-		corpusCase{"stream", strings.Fields("render --canary-percent 20 --volume-claim-templates emptyDir examples/stream/apps.yaml")},
-		corpusCase{"telemeter", strings.Fields("render --canary-replicas 2 --container telemeter-server --metrics-port internal examples/telemeter/telemeter.yaml")},
+		realWorldCase{"deployment", strings.Fields("render --canary-image registry.example.com/shop/web:1.5.0-rc.1 --canary-percent 10 examples/deployment/web.yaml")},
+		realWorldCase{"stream", strings.Fields("render --canary-percent 20 --volume-claim-templates emptyDir examples/stream/apps.yaml")},
+		realWorldCase{"telemeter", strings.Fields("render --canary-replicas 2 --container telemeter-server --metrics-port internal examples/telemeter/telemeter.yaml")},
 	)
 	dir := t.TempDir()
 	compared := 0

@@ -19,6 +19,7 @@ import (
 	"github.com/canarygen/canarygen"
 	"github.com/canarygen/canarygen/internal/encode"
 	"github.com/canarygen/canarygen/internal/files"
+	"github.com/canarygen/canarygen/internal/jsonnetvm"
 	"github.com/canarygen/canarygen/internal/lint"
 	"github.com/canarygen/canarygen/internal/manifest"
 )
@@ -124,6 +125,9 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	fs.Int("max-stack", 500, "jsonnet maximum stack depth")
 	fs.Duration("timeout", 2*time.Minute, "give up on a jsonnet evaluation after this long (0: never)")
 	fs.Int("max-output-size", canarygen.DefaultMaxOutput, "largest JSON, in bytes, one evaluation may produce")
+	maxMemory, maxImport := sizeValue(jsonnetvm.DefaultMaxMemory), sizeValue(jsonnetvm.DefaultMaxImport)
+	fs.Var(&maxMemory, "max-memory", "memory one jsonnet input's evaluation may use, enforced while it runs (e.g. 512MiB, 4GiB)")
+	fs.Var(&maxImport, "max-import-size", "largest file a jsonnet input may import (import, importstr, importbin)")
 	fs.String("root", "", "directory jsonnet inputs may import from, besides -J and vendor (default: the input's git repository)")
 	fs.Bool("unsafe-imports", false, "let jsonnet inputs import any file the process can read")
 }
@@ -159,6 +163,9 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	jo.MaxOutput, _ = fs.GetInt("max-output-size")
 	jo.Root, _ = fs.GetString("root")
 	jo.UnsafeImports, _ = fs.GetBool("unsafe-imports")
+	jo.MaxMemory = int64(*fs.Lookup("max-memory").Value.(*sizeValue))
+	jo.MaxImportSize = int(*fs.Lookup("max-import-size").Value.(*sizeValue))
+	jo.Isolate = true // bounded memory: evaluated in a child process (evalchild.go)
 	for _, v := range []struct {
 		flag string
 		out  *map[string]string
@@ -206,6 +213,9 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 			}
 			stdinUsed = true
 		}
+	}
+	if err := checkJsonnetFlags(fs, job.inputs); err != nil {
+		return nil, err
 	}
 	if job.params, err = job.values.Params(); err != nil {
 		var s *canarygen.SettingError
@@ -409,9 +419,10 @@ func outputFile(cmd, o string) (string, error) {
 	return "", &usageError{cmd: cmd, msg: fmt.Sprintf("-o %s: -o names the file to write, not the output format", o), hint: hint}
 }
 
-// write writes data to file (atomically) or stdout.
+// write writes data to file (files.WriteAtomic: replaced atomically, or
+// written in place when it is a device or FIFO), or to stdout ("" or "-").
 func (c *cli) write(data []byte, file string) error {
-	if file != "" {
+	if file != "" && file != "-" {
 		if err := files.WriteAtomic(file, data); err != nil {
 			return fmt.Errorf("write %s: %w", file, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -62,7 +63,19 @@ type Options struct {
 	// evaluation may produce, in bytes (0: DefaultMaxOutput).
 	Timeout   time.Duration
 	MaxOutput int
+	// MaxImportSize bounds each file an input imports (import, importstr,
+	// importbin), in bytes (0: DefaultMaxImport).
+	MaxImportSize int
+	// Isolate evaluates jsonnet inputs in a child process of this program
+	// (see ServeChild), whose memory is bounded by MaxMemory, in bytes (0:
+	// DefaultMaxMemory), while it runs, and which is killed at Timeout.
+	Isolate   bool
+	MaxMemory int64
 }
+
+// DefaultMaxImport bounds each file a jsonnet input imports: as much as
+// canarygen reads of an input.
+const DefaultMaxImport = manifest.MaxInputSize
 
 // DefaultMaxOutput bounds the JSON one evaluation may produce.
 const DefaultMaxOutput = 256 << 20
@@ -77,6 +90,8 @@ type importer struct {
 	jpath  []string
 	vendor string
 	cache  map[string]jsonnet.Contents
+	// maxSize bounds each imported file (0: DefaultMaxImport).
+	maxSize int
 	// allowed, when not nil, are the directories (absolute, symlinks
 	// resolved) files may be read from: the import sandbox.
 	allowed []string
@@ -200,13 +215,38 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	if err := im.permitted(p); err != nil {
 		return jsonnet.Contents{}, false, err
 	}
-	data, err := os.ReadFile(p)
+	data, err := im.read(p)
 	if err != nil {
 		return jsonnet.Contents{}, false, err
 	}
 	c := jsonnet.MakeContentsRaw(data)
 	im.cache[p] = c
 	return c, true, nil
+}
+
+// read reads an imported file, up to the import size bound: a regular file
+// (not a device or FIFO, which may never end).
+func (im *importer) read(p string) ([]byte, error) {
+	max := im.maxSize
+	if max <= 0 {
+		max = DefaultMaxImport
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("import of %s refused: not a regular file", p)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > max {
+		return nil, fmt.Errorf("import of %s refused: larger than the limit of %s (--max-import-size)", p, Size(int64(max)))
+	}
+	return data, nil
 }
 
 func (im *importer) embedded(p string) (jsonnet.Contents, string, bool) {
@@ -255,6 +295,7 @@ func vendorDir(file string) string {
 func Program(file string, opts Options) *jsonnet.VM {
 	proj := projectOf(file)
 	imp := newImporter(append(slices.Clip(proj.jpath), opts.JPath...), proj.vendor)
+	imp.maxSize = opts.MaxImportSize
 	if !opts.UnsafeImports {
 		root := opts.Root
 		if root == "" {
@@ -373,9 +414,17 @@ func Err(file string, err error) *manifest.Error {
 	if errors.As(err, &to) {
 		return &manifest.Error{File: file, Msg: to.Error(), Hint: "a program that loops or recurses without end, or a large one: raise --timeout"}
 	}
+	var me *MemoryError
+	if errors.As(err, &me) {
+		return &manifest.Error{File: file, Msg: fmt.Sprintf("the jsonnet evaluation needed more than the memory limit of %s (--max-memory)", Size(me.Limit)),
+			Hint: "a program that builds very large values, or recurses without end: raise --max-memory if it really needs more"}
+	}
 	var rt jsonnet.RuntimeError
 	if errors.As(err, &rt) {
 		msg, hint, _ := strings.Cut(rt.Msg, "\nhint: ")
+		if hint == "" && msg == "Unexpected type null, expected function" {
+			hint = "if it is a std.native(...) call: canarygen provides no native functions, so std.native gives null"
+		}
 		e := &manifest.Error{File: file, Msg: strings.TrimPrefix(msg, "canarygen: "), Hint: hint}
 		seen := map[string]bool{}
 		for _, f := range rt.StackTrace {

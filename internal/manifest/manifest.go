@@ -4,17 +4,14 @@
 package manifest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // MaxInputSize bounds one input file or stdin: manifests are text, and a
@@ -53,12 +50,10 @@ func (e *Error) Error() string {
 	return where + ": " + e.Msg
 }
 
-var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): `)
-
 // Read splits a YAML (or JSON) stream into objects, keeping the line
-// each starts on. Documents are separated as kubectl separates them: by a
-// line that is "---" alone. Empty documents are skipped; a v1 List is
-// expanded into its items, as kubectl does.
+// each starts on. Documents are separated exactly as kubectl separates them
+// (SplitYAML); empty documents are skipped; a v1 List is expanded into its
+// items, as kubectl does. Duplicate keys are refused, in YAML and in JSON.
 func Read(file string, data []byte) ([]Manifest, error) {
 	if len(data) > MaxInputSize {
 		return nil, &Error{File: file, Msg: fmt.Sprintf("input is %d bytes, more than the %d MiB canarygen reads", len(data), MaxInputSize>>20),
@@ -67,35 +62,17 @@ func Read(file string, data []byte) ([]Manifest, error) {
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		return readJSON(file, data)
 	}
-	var out []Manifest
-	docStart, line := 1, 0
-	var doc bytes.Buffer
-	flush := func() error {
-		ms, err := decodeYAMLDoc(file, doc.Bytes(), docStart)
-		out = append(out, ms...)
-		doc.Reset()
-		return err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), MaxInputSize+1)
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if strings.TrimRight(text, " \t\r") == "---" {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			docStart = line + 1
-			continue
-		}
-		doc.WriteString(text)
-		doc.WriteByte('\n')
-	}
-	if err := sc.Err(); err != nil {
-		return nil, &Error{File: file, Line: line + 1, Msg: err.Error()}
-	}
-	if err := flush(); err != nil {
+	docs, err := SplitYAML(file, data)
+	if err != nil {
 		return nil, err
+	}
+	var out []Manifest
+	for _, d := range docs {
+		ms, err := decodeYAMLDoc(file, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
 	}
 	if len(out) == 0 {
 		return nil, &Error{File: file, Msg: "contains no Kubernetes objects", Hint: "an empty input is usually a failed command earlier in the pipeline"}
@@ -103,27 +80,18 @@ func Read(file string, data []byte) ([]Manifest, error) {
 	return out, nil
 }
 
-func decodeYAMLDoc(file string, doc []byte, start int) ([]Manifest, error) {
-	if len(bytes.TrimSpace(doc)) == 0 {
+func decodeYAMLDoc(file string, d Document) ([]Manifest, error) {
+	if len(bytes.TrimSpace(d.Data)) == 0 {
 		return nil, nil
 	}
-	j, err := yaml.YAMLToJSONStrict(doc)
+	j, err := YAMLToJSON(file, d.Data, d.Start)
 	if err != nil {
-		msg := err.Error()
-		line := start
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			line = start + n - 1
-			msg = "invalid YAML: " + msg[len(m[0]):]
-		} else {
-			msg = "invalid YAML: " + strings.TrimPrefix(strings.TrimPrefix(msg, "error converting YAML to JSON: "), "yaml: ")
-		}
-		return nil, &Error{File: file, Line: line, Msg: msg}
+		return nil, err
 	}
 	if string(j) == "null" {
 		return nil, nil // a document of comments only
 	}
-	return toManifests(file, start, j)
+	return toManifests(file, d.Line, j)
 }
 
 func readJSON(file string, data []byte) ([]Manifest, error) {
@@ -131,10 +99,11 @@ func readJSON(file string, data []byte) ([]Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	for {
-		start := lineAt(data, dec.InputOffset())
+		from := dec.InputOffset()
+		start := lineAt(data, from)
 		var v any
 		if err := dec.Decode(&v); err != nil {
-			if err.Error() == "EOF" {
+			if err == io.EOF {
 				if len(out) == 0 {
 					return nil, &Error{File: file, Msg: "contains no Kubernetes objects"}
 				}
@@ -145,6 +114,10 @@ func readJSON(file string, data []byte) ([]Manifest, error) {
 				line = lineAt(data, se.Offset)
 			}
 			return nil, &Error{File: file, Line: line, Msg: "invalid JSON: " + err.Error()}
+		}
+		if dup := duplicateJSONKey(data[from:dec.InputOffset()]); dup != nil {
+			return nil, &Error{File: file, Line: lineAt(data, from+dup.offset), Msg: "invalid JSON: duplicate key " + strconv.Quote(dup.key) + dup.where(),
+				Hint: "an object takes each key once (kubectl would keep the last value): remove or rename one"}
 		}
 		items := []any{v}
 		if arr, ok := v.([]any); ok {
@@ -199,7 +172,10 @@ func objectManifests(file string, line int, v any) ([]Manifest, error) {
 			Hint: "each YAML document must be an object with apiVersion and kind"}
 	}
 	if kind == "List" && apiVersion == "v1" {
-		items, _ := obj["items"].([]any)
+		items, ok := obj["items"].([]any)
+		if !ok && obj["items"] != nil {
+			return nil, &Error{File: file, Line: line, Msg: "List: items: must be a list of objects, got " + DescribeType(obj["items"])}
+		}
 		var out []Manifest
 		for _, it := range items {
 			ms, err := objectManifests(file, line, it)
@@ -213,6 +189,20 @@ func objectManifests(file string, line int, v any) ([]Manifest, error) {
 	return []Manifest{{Object: obj, File: file, Line: line}}, nil
 }
 
+// DescribeType is JSONType as messages say it: "an object", "a string",
+// "null".
+func DescribeType(v any) string {
+	switch t := JSONType(v); t {
+	case "object":
+		return "an object"
+	case "null":
+		return t
+	default:
+		return "a " + t
+	}
+}
+
+// JSONType names the type of a decoded JSON value, for messages.
 func JSONType(v any) string {
 	switch v.(type) {
 	case nil:
@@ -225,6 +215,8 @@ func JSONType(v any) string {
 		return "number"
 	case bool:
 		return "boolean"
+	case map[string]any:
+		return "object"
 	}
 	return "value"
 }

@@ -30,6 +30,28 @@ local options(m) =
     else true,
   ];
 
+// The stable's selector must leave the track key to canarygen: the canary
+// copies the selector and sets key=value on it, so a selector that already
+// decides on the key selects the wrong pods. Allowed: matchLabels with the
+// stable track's own value in stable-track mode (a stable rendered before).
+local selectorTrackKey(m) =
+  local c = m.config;
+  local key = c.track.key;
+  local exprs = util.path(m.spec, ['selector', 'matchExpressions'], []);
+  local onKey = if std.isArray(exprs) then [e for e in exprs if std.isObject(e) && util.get(e, 'key') == key] else [];
+  if std.isObject(m.selector) && std.objectHas(m.selector, key) && !(c.track.stable != null && m.selector[key] == c.track.stable) then
+    m.fail('track.key',
+           util.show(key) + " is a key of the stable's selector (" + key + '=' + util.show(m.selector[key])
+           + '); the track label needs a key of its own, which the canary sets and the Service leaves out',
+           if key == 'track' then 'a stable already in stable-track mode is rendered with `track.stable`; otherwise choose another `track.key`'
+           else 'choose a track key the selector does not use, such as the default "track"')
+  else if std.length(onKey) > 0 then
+    m.fail('spec.selector.matchExpressions',
+           'an expression on the track key ' + util.show(key) + ' (' + key + ' ' + util.get(onKey[0], 'operator', '?') + ' ' + util.show(util.get(onKey[0], 'values', [])) + ')'
+           + ": the canary keeps the stable's selector and adds " + key + '=' + util.show(c.track.value) + ', so the expression would decide whether the canary selects its own pods',
+           'select the stable by matchLabels; to keep the tracks apart, use stable-track mode (`track.stable`)')
+  else true;
+
 local workload(m) =
   local c = m.config;
   local w = m.workload;
@@ -143,6 +165,7 @@ local workload(m) =
       m.fail('spec.template.metadata.labels',
              'the stable pods carry ' + c.track.key + '=' + util.show(m.podLabels[c.track.key]) + ', not the stable track ' + util.show(c.track.stable))
     else true,
+    selectorTrackKey(m),
   ];
 
 // What the input already has, and the options that depend on it.

@@ -15,7 +15,7 @@ local util = import 'util.libsonnet';
 
 local MICRO = 1000000;  // millionths of a percent in one percent
 local HUNDRED = 100 * MICRO;  // 100 % in millionths
-local MAX_REPLICAS = 1000000;  // keeps every product below 2^53
+local MAX_REPLICAS = 1000000;  // keeps every product below 2^53, and replicas in int32
 local HINT_SEARCH = 1000;  // largest total the tolerance hint looks at
 
 // Floor of a / b for integers 0 <= a < 2^53, b > 0: the float quotient is
@@ -134,7 +134,13 @@ local result(mode, s, c, p, P) =
                         'scale the stable up first, or give the canary its replicas (`canary.replicas`)')
             else replicaCount(if has('stable') then spec.stable else 1, where, field('stable'), 1);
           local c = std.max(1, roundHalfUp(s * P, HUNDRED - P));
-          result('percent', s, c, spec.percent, P);
+          // A canary computed from a percent obeys the bound of one given.
+          if c > MAX_REPLICAS then
+            util.fail(where,
+                      field('percent'),
+                      util.showNum(spec.percent) + ' % next to ' + s + ' stable replicas needs ' + c + ' canary replicas, more than the ' + MAX_REPLICAS + ' a canary may have',
+                      'lower the percent, or split a fixed total between the tracks instead')
+          else result('percent', s, c, spec.percent, P);
       local TOL = if has('tolerance') then micro(spec.tolerance, where, field('tolerance')) else null;
       local tolOK =
         if TOL == null || within(r.canary, r.total, P, TOL) then true

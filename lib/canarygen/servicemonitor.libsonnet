@@ -127,7 +127,10 @@ function(m) {
                    + (if std.length(skipped) > 0 then ' (' + std.join('; ', skipped) + ' is not scraped)' else ''),
                    'Services over the pods: ' + std.join(', ', [util.str(util.nameOf(s)) for s in (if m.hasService then [set.serviceObject] else []) + m.services]))
           else if c.metricsPort != null then
-            m.fail('metricsPort', util.show(c.metricsPort) + ' is not a port of ' + (if std.length(seen) > 0 then std.join(', ', seen) else 'a Service over the pods that may be scraped'))
+            m.fail('metricsPort',
+                   util.show(c.metricsPort) + ' is not a port of ' + (if std.length(seen) > 0 then std.join(', ', seen) else 'a Service over the pods that may be scraped'),
+                   if std.length(seen) > 0 then "give one of those port names (a Service port's name, not the container's), or the Service that has it with `metricsService`"
+                   else 'give the input a Service over the pods with the port, or switch the ServiceMonitor off (`serviceMonitor`)')
           else
             m.fail('metricsPort',
                    'nothing says which port serves metrics: ' + (if std.length(seen) > 0 then std.join(', ', seen) else 'no Service over the pods may be scraped')

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package main
+
+const peakEnv = "CANARYGEN_TEST_PEAK_FILE"
