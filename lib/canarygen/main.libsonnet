@@ -121,6 +121,17 @@ local new(workload, params={}, objects=[]) =
       reports: [{ object: util.describe(objects[s[0]]), ratio: s[1].ratio } for s in placed.sets],
     },
 
+  // For callers that fill the templates of the dashboard and the rules
+  // themselves (the CLI, in Go; see slots.libsonnet): the template of an
+  // id, as a set's `templated` names them in `canarygen.new(...) {
+  // slotted:: true }`, which holds slots in place of those values.
+  template(id)::
+    local p = std.splitLimit(id, '/', 1);
+    if p[0] == 'dashboard' then dashboard.template(p[1])
+    else if p[0] == 'rules.recording' then rules.template('recording', p[1])
+    else if p[0] == 'rules.alerts' then rules.template('alerts', p[1])
+    else error 'canarygen: no template ' + id,
+
   // For callers that dispatch workloads themselves (the CLI): the kinds
   // canarygen.new reads among `objects`, and the selection of a stream.
   contextKinds:: context.kinds,

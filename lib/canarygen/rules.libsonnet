@@ -9,13 +9,27 @@
 //   canarygen:request_duration_seconds:p99_5m
 //   canarygen:canary_traffic_share:rate5m canary requests / all requests
 local defaults = import 'defaults.libsonnet';
+local slots = import 'slots.libsonnet';
 local util = import 'util.libsonnet';
 
-// ctx: as queries.libsonnet's; opts: the prometheusRule
-// option of defaults.libsonnet.
+// The prometheusRule option (defaults.libsonnet) as the strings the rules
+// are written with.
+local texts(opts) = {
+  local n = util.num,
+  errorRatioFactor: n(opts.errorRatioFactor),
+  errorRatioFloor: n(opts.errorRatioFloor),
+  errorRatioFloorPercent: n(100 * opts.errorRatioFloor),
+  latencyFactor: n(opts.latencyFactor),
+  minRequestRate: n(opts.minRequestRate),
+  'for': opts['for'],
+  severity: opts.severity,
+  runbookUrl: opts.runbookUrl,
+};
+
+// The recording and alerting groups. ctx: as queries.libsonnet's; opts:
+// texts(the prometheusRule option).
 local groups(ctx, opts) = {
   local q = (import 'queries.libsonnet')(ctx, '5m'),
-  local n = util.num,
   local labels(t) = { namespace: ctx.namespace, job: ctx.job } + (if t == null then {} else { track: t }),
   local series(name, t) = name + '{namespace="' + ctx.namespace + '", job="' + ctx.job + '", track="' + t + '"}',
   local perTrack(name, f) = [{ record: name, expr: f(t), labels: labels(t) } for t in ['stable', 'canary']],
@@ -36,8 +50,8 @@ local groups(ctx, opts) = {
 
   // Alerts fire only while the canary serves at least minRequestRate
   // requests per second (CanaryNotReady: while the app does).
-  local canaryBusy = series('canarygen:requests:rate5m', 'canary') + ' >= ' + n(opts.minRequestRate),
-  local appBusy = 'sum(' + 'canarygen:requests:rate5m{namespace="' + ctx.namespace + '", job="' + ctx.job + '"}) >= ' + n(opts.minRequestRate),
+  local canaryBusy = series('canarygen:requests:rate5m', 'canary') + ' >= ' + opts.minRequestRate,
+  local appBusy = 'sum(' + 'canarygen:requests:rate5m{namespace="' + ctx.namespace + '", job="' + ctx.job + '"}) >= ' + opts.minRequestRate,
   local what = ctx.kind + ' ' + ctx.namespace + '/' + ctx.canaryName,
   local alert(name, expr, summary, description) = {
     alert: name,
@@ -56,19 +70,19 @@ local groups(ctx, opts) = {
       (if q.hasErrors then [
          alert('CanaryErrorRatioHigh',
                series('canarygen:request_error_ratio:rate5m', 'canary')
-               + ' > on (namespace, job) ' + n(opts.errorRatioFactor) + ' * ' + series('canarygen:request_error_ratio:rate5m', 'stable')
-               + '\nand on (namespace, job) ' + series('canarygen:request_error_ratio:rate5m', 'canary') + ' > ' + n(opts.errorRatioFloor)
+               + ' > on (namespace, job) ' + opts.errorRatioFactor + ' * ' + series('canarygen:request_error_ratio:rate5m', 'stable')
+               + '\nand on (namespace, job) ' + series('canarygen:request_error_ratio:rate5m', 'canary') + ' > ' + opts.errorRatioFloor
                + '\nand on (namespace, job) ' + canaryBusy,
                'The canary ' + what + ' errs more than the stable.',
-               "The canary's error ratio is above " + n(opts.errorRatioFactor) + " times the stable's and above " + n(100 * opts.errorRatioFloor) + ' %.'),
+               "The canary's error ratio is above " + opts.errorRatioFactor + " times the stable's and above " + opts.errorRatioFloorPercent + ' %.'),
        ] else [])
       + (if q.hasLatency && q.hasRequests then [
            alert('CanaryLatencyHigh',
                  series('canarygen:request_duration_seconds:p99_5m', 'canary')
-                 + ' > on (namespace, job) ' + n(opts.latencyFactor) + ' * ' + series('canarygen:request_duration_seconds:p99_5m', 'stable')
+                 + ' > on (namespace, job) ' + opts.latencyFactor + ' * ' + series('canarygen:request_duration_seconds:p99_5m', 'stable')
                  + '\nand on (namespace, job) ' + canaryBusy,
                  'The canary ' + what + ' is slower than the stable.',
-                 "The canary's p99 latency is above " + n(opts.latencyFactor) + " times the stable's."),
+                 "The canary's p99 latency is above " + opts.latencyFactor + " times the stable's."),
          ] else [])
       + [
         alert('CanaryNotReady',
@@ -80,8 +94,82 @@ local groups(ctx, opts) = {
   },
 };
 
+// ---- The groups from a template (slots.libsonnet) ----------------------
+
+// The strings the groups differ in from workload to workload.
+local strings(ctx, texts) = texts {
+  local m = ctx.metrics,
+  name: ctx.name,
+  canaryName: ctx.canaryName,
+  namespace: ctx.namespace,
+  job: ctx.job,
+  trackLabel: ctx.trackLabel,
+  trackValue: ctx.trackValue,
+  requests: m.requests,
+  requestsCodeLabel: m.requestsCodeLabel,
+  errorCodes: m.errorCodes,
+  durationBucket: m.durationBucket,
+};
+
+// The templates a context fills (a field of templates), or null for the
+// direct path (partition mode computes ordinals from the replicas).
+local shapeOf(ctx, texts) =
+  local s = strings(ctx, texts);
+  if ctx.partition != null || std.length([k for k in std.objectFields(s) if s[k] != null && !std.isString(s[k])]) > 0
+     || !slots.fits(s) then null
+  else
+    local m = ctx.metrics;
+    ctx.kind
+    + (if m.requests != null then '+requests' else '')
+    + (if m.requestsCodeLabel != null then '+code' else '')
+    + (if m.errorCodes != null then '+errors' else '')
+    + (if m.durationBucket != null then '+latency' else '')
+    + (if texts.runbookUrl != null then '+runbook' else '');
+
+// Every shape's templates, one per group, each made on first use and kept
+// by the VM for the workloads that follow.
+local on = [true, false];
+local templates = {
+  [kind + (if r then '+requests' else '') + (if c then '+code' else '') + (if e then '+errors' else '') + (if l then '+latency' else '') + (if u then '+runbook' else '')]:
+    local names = std.objectFields(strings({ metrics: {} }, texts({})));
+    local s = slots.slots(names);
+    local g = groups(s {
+      kind: kind,
+      partition: null,
+      metrics: {
+        requests: if r then s.requests else null,
+        requestsCodeLabel: if c then s.requestsCodeLabel else null,
+        errorCodes: if e then s.errorCodes else null,
+        durationBucket: if l then s.durationBucket else null,
+      },
+    }, s { runbookUrl: if u then s.runbookUrl else null });
+    { recording: slots.template(g.recording, ''), alerts: slots.template(g.alerts, '') }
+  for kind in ['StatefulSet', 'Deployment']
+  for r in on
+  for c in on
+  for e in on
+  for l in on
+  for u in on
+};
+
+// The templates groups(ctx, texts(opts)) fills, by group: { id
+// (main.libsonnet's template(id)), key, strings }, or null for the direct
+// path.
+local templatesOf(ctx, opts) =
+  local t = texts(opts);
+  local key = shapeOf(ctx, t);
+  if key == null then null
+  else { [g]: { id: 'rules.' + g + '/' + key, key: key, strings: strings(ctx, t) } for g in ['recording', 'alerts'] };
+
 {
-  groups:: groups,
+  // The groups: { recording, alerts }. ctx: as queries.libsonnet's; opts:
+  // the prometheusRule option.
+  groups(ctx, opts):: groups(ctx, texts(opts)),
+  // The templates groups(ctx, opts) fills, by group (templatesOf), or
+  // null.
+  templatesOf:: templatesOf,
+  // The template of a group, by the shape of its context.
+  template(group, key):: templates[key][group],
 
   // The set's PrometheusRule: the groups (hidden: set.rules) and the object.
   // m: model.libsonnet's facts.
@@ -90,7 +178,19 @@ local groups(ctx, opts) = {
     local on = m.config.prometheusRule != false,
     local opts = if on then m.config.prometheusRule else defaults.prometheusRule,
 
-    rules:: groups(set.queryContext, opts),
+    // The templates the groups fill (templatesOf), or null.
+    rulesTemplates:: if on then templatesOf(set.queryContext, opts) else null,
+    // The groups, { recording, alerts }: groups(set.queryContext, opts),
+    // filled into templates made once per process.
+    rules::
+      local t = set.rulesTemplates;
+      if t == null then $.groups(set.queryContext, opts)
+      else if set.slotted then { recording: slots.slot('rules.recording'), alerts: slots.slot('rules.alerts') }
+      else { [g]: std.parseJson(slots.fill($.template(g, t[g].key), t[g].strings)) for g in ['recording', 'alerts'] },
+    // As the dashboard's (dashboard.libsonnet): with slotted:: true the
+    // groups are slots, and templated says what fills them.
+    slotted:: false,
+    templated+:: if set.slotted && set.rulesTemplates != null then { ['rules.' + g]: set.rulesTemplates[g] { json: true, object: 'prometheusRule' } for g in ['recording', 'alerts'] } else {},
 
     [if m.config.prometheusRule != false then 'prometheusRule']: {
       apiVersion: 'monitoring.coreos.com/v1',
