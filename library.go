@@ -21,15 +21,19 @@ const (
   canarygen.select(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(sources))
   + { contextKinds: canarygen.contextKinds }
 `
-	// One workload's set.
+	// One workload's set, with a slot in place of each value the worker
+	// fills from a template (templates.go).
 	renderCall = `function(workload, params, objects)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio }
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
+  { objects: set, ratio: set.ratio, templated: set.templated }
 `
 	// renderCall with the analysis model (canarygen analyze).
 	analysisCall = `function(workload, params, objects)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, analysis: set.analysis }
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
+  { objects: set, ratio: set.ratio, templated: set.templated, analysis: set.analysis }
+`
+	// A template of the dashboard or the rules, by id (set.templated).
+	templateOfCall = `function(id) (import 'main.libsonnet').template(std.parseJson(id))
 `
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)

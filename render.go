@@ -60,6 +60,7 @@ type Result struct {
 type Renderer struct {
 	opts Options
 	vms  []*jsonnet.VM
+	tpl  templates // the library's templates, for every worker
 }
 
 // NewRenderer prepares a renderer.
@@ -324,20 +325,34 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		return
 	}
 	var set struct {
-		Objects  map[string]json.RawMessage `json:"objects"`
-		Ratio    Ratio                      `json:"ratio"`
-		Analysis json.RawMessage            `json:"analysis"`
+		Objects   map[string]json.RawMessage `json:"objects"`
+		Ratio     Ratio                      `json:"ratio"`
+		Analysis  json.RawMessage            `json:"analysis"`
+		Templated map[string]templateFill    `json:"templated"`
 	}
 	if err := json.Unmarshal(out, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
 	c.ratio, c.analysis = set.Ratio, set.Analysis
+	slots, err := r.fillTemplates(w, set.Templated)
+	if err != nil {
+		c.err = err
+		return
+	}
 	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
 		var o Object
 		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
 			c.err = fmt.Errorf("decode library output: %w", err)
 			return
+		}
+		if v := slots[k]; v != nil {
+			n := 0
+			fillSlots(o, v, &n)
+			if n != len(v) {
+				c.err = fmt.Errorf("library output: %s: %d of %d slots filled", k, n, len(v))
+				return
+			}
 		}
 		c.members = append(c.members, o)
 		if yamlOut {
