@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"runtime"
 	"slices"
@@ -74,11 +75,33 @@ func NewRenderer(opts Options) (*Renderer, error) {
 // Render renders inputs together, as one stream: every selected workload of
 // the manifest inputs gets its set, placed among the other objects; jsonnet
 // programs give their objects as they evaluate.
-func (r *Renderer) Render(inputs ...Input) (*Result, error) { return r.render(inputs, false) }
+func (r *Renderer) Render(inputs ...Input) (*Result, error) { return r.render(inputs, nil) }
 
 // RenderYAML is Render with the objects encoded as a YAML stream (the bytes
 // encode.Encode gives): each set is encoded by the worker that rendered it.
-func (r *Renderer) RenderYAML(inputs ...Input) (*Result, error) { return r.render(inputs, true) }
+func (r *Renderer) RenderYAML(inputs ...Input) (*Result, error) {
+	out := newOutput(nil)
+	res, err := r.render(inputs, out)
+	if err != nil {
+		return nil, err
+	}
+	res.YAML = out.buf
+	return res, nil
+}
+
+// RenderTo is RenderYAML writing the stream to w instead of returning it
+// (Result.YAML is empty). Nothing is written unless every workload
+// renders; the sets wait in a temporary file rather than in memory until
+// they are written in stream order. On a failure to write, part of the
+// stream may have been written.
+func (r *Renderer) RenderTo(w io.Writer, inputs ...Input) (*Result, error) {
+	out := newOutput(w)
+	res, err := r.render(inputs, out)
+	if cerr := out.close(); err == nil && cerr != nil {
+		return nil, fmt.Errorf("write output: %w", cerr)
+	}
+	return res, err
+}
 
 // item is one object of the stream being rendered.
 type item struct {
@@ -98,10 +121,11 @@ type task struct {
 	members  []Object // the set's objects, in field order
 	ratio    Ratio
 	analysis json.RawMessage
-	yaml     [][]byte // with YAML out: each member encoded
+	yaml     []piece // with YAML out: each member encoded
 }
 
-func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
+// render renders inputs; out, when not nil, takes the YAML.
+func (r *Renderer) render(inputs []Input, out *output) (*Result, error) {
 	items, err := r.read(inputs)
 	if err != nil {
 		return nil, err
@@ -110,8 +134,8 @@ func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.run(calls, yamlOut)
-	return r.place(items, calls, yamlOut)
+	r.run(calls, out)
+	return r.place(items, calls, out)
 }
 
 // read reads every input into the stream: manifests with their file and
@@ -278,7 +302,7 @@ func source(m manifest.Manifest) string {
 // calls). Each worker also decodes and, for YAML out, encodes its sets, so
 // that every step uses every worker and a big stream keeps YAML bytes
 // rather than object trees.
-func (r *Renderer) run(calls []*task, yamlOut bool) {
+func (r *Renderer) run(calls []*task, out *output) {
 	workers := min(r.workers(), len(calls))
 	if workers == 0 {
 		return
@@ -286,7 +310,7 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 	r.libVM(workers - 1) // grow r.vms before the workers share it
 	if workers == 1 {
 		for _, c := range calls { // on this goroutine, whose stack has grown already
-			r.do(0, c, yamlOut)
+			r.do(0, c, out)
 		}
 		return
 	}
@@ -297,7 +321,7 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 		go func() {
 			defer wg.Done()
 			for c := range next {
-				r.do(w, c, yamlOut)
+				r.do(w, c, out)
 			}
 		}()
 	}
@@ -309,12 +333,12 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 }
 
 // do is one workload's call on worker w's VM.
-func (r *Renderer) do(w int, c *task, yamlOut bool) {
+func (r *Renderer) do(w int, c *task, out *output) {
 	program := renderCall
 	if r.opts.Analysis {
 		program = analysisCall
 	}
-	out, err := call(r.libVM(w), "render", program, r.opts.Jsonnet,
+	result, err := call(r.libVM(w), "render", program, r.opts.Jsonnet,
 		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload))
 	if err != nil {
 		var timeout *jsonnetvm.TimeoutError
@@ -330,7 +354,7 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		Analysis  json.RawMessage            `json:"analysis"`
 		Templated map[string]templateFill    `json:"templated"`
 	}
-	if err := json.Unmarshal(out, &set); err != nil {
+	if err := json.Unmarshal(result, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
@@ -355,16 +379,21 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 			}
 		}
 		c.members = append(c.members, o)
-		if yamlOut {
+		if out != nil {
 			y, err := encode.YAML([]Object{o})
 			if err != nil {
 				c.err = err
 				return
 			}
-			c.yaml = append(c.yaml, y)
+			p, err := out.keep(y)
+			if err != nil {
+				c.err = err
+				return
+			}
+			c.yaml = append(c.yaml, p)
 		}
 	}
-	if yamlOut { // keep what placement and lint read: the YAML is written
+	if out != nil { // keep what placement and lint read: the YAML is written
 		if r.opts.Lint {
 			c.members = lint.Views(c.members)
 		} else {
@@ -388,7 +417,7 @@ func identities(objs []Object) []Object {
 // workload was, in the set's order (stream.libsonnet does the same for
 // canarygen.stream). The first error in stream order is reported, however
 // the work was scheduled.
-func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, error) {
+func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, error) {
 	placeOf := map[string]int{}
 	for i, it := range items {
 		id := manifest.Identity(it.Object)
@@ -417,32 +446,39 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		}
 	}
 	res := &Result{}
+	var lintOpts lint.Options
+	if r.opts.Lint { // before anything is written
+		var err error
+		if lintOpts, err = lintOptions(r.params()); err != nil {
+			return nil, err
+		}
+	}
 	var linted []Object
-	emit := func(o Object, y []byte) error {
-		if yamlOut {
-			if y == nil {
-				var err error
-				if y, err = encode.YAML([]Object{o}); err != nil {
-					return err
-				}
-			}
-			res.YAML = append(res.YAML, y...)
-			if r.opts.Lint {
-				linted = append(linted, lint.Views([]Object{o})...)
-			}
+	emit := func(o Object, y *piece) error {
+		if out == nil {
+			res.Objects = append(res.Objects, o)
 			return nil
 		}
-		res.Objects = append(res.Objects, o)
-		return nil
+		if y == nil {
+			b, err := encode.YAML([]Object{o})
+			if err != nil {
+				return err
+			}
+			y = &piece{b: b}
+		}
+		if r.opts.Lint {
+			linted = append(linted, lint.Views([]Object{o})...)
+		}
+		return out.write(*y)
 	}
 	for i, it := range items {
 		c := it.job
 		if c == nil {
-			o, y := it.Object, []byte(nil)
+			o, y := it.Object, (*piece)(nil)
 			if m, ok := replacement[i]; ok {
 				o = m.c.members[m.k]
-				if yamlOut {
-					y = m.c.yaml[m.k]
+				if out != nil {
+					y = &m.c.yaml[m.k]
 				}
 			}
 			if err := emit(o, y); err != nil {
@@ -454,9 +490,9 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 			if j, ok := placeOf[manifest.Identity(o)]; ok && j != i {
 				continue // in the place of the input object it stands for
 			}
-			var y []byte
-			if yamlOut {
-				y = c.yaml[k]
+			var y *piece
+			if out != nil {
+				y = &c.yaml[k]
 			}
 			if err := emit(o, y); err != nil {
 				return nil, err
@@ -465,14 +501,10 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		res.Reports = append(res.Reports, Report{Object: manifest.Describe(it.Object), Ratio: c.ratio, Analysis: c.analysis})
 	}
 	if r.opts.Lint {
-		if !yamlOut {
+		if out == nil {
 			linted = lint.Views(res.Objects)
 		}
-		opts, err := lintOptions(r.params())
-		if err != nil {
-			return nil, err
-		}
-		res.Findings = lint.Objects(linted, opts)
+		res.Findings = lint.Objects(linted, lintOpts)
 	}
 	return res, nil
 }

@@ -203,8 +203,8 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	return job, nil
 }
 
-// run renders the job: the bytes to write, and what the render reports.
-func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
+// renderer reads the job's inputs and makes its renderer.
+func (job *renderJob) renderer(stdin io.Reader) (*canarygen.Renderer, []canarygen.Input, error) {
 	inputs := make([]canarygen.Input, len(job.inputs))
 	for i, f := range job.inputs {
 		data, err := readInput(f, stdin)
@@ -218,6 +218,26 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
 		opts.WorkloadParams = job.annotationParams
 	}
 	r, err := canarygen.NewRenderer(opts)
+	return r, inputs, err
+}
+
+// streams tells whether the job's output is written as it is rendered
+// (stream): a YAML stream, not compared with a file.
+func (job *renderJob) streams() bool { return job.format == "yaml" && !job.openshift && !job.check }
+
+// stream renders the job's YAML stream into w; nothing is written unless
+// every workload renders.
+func (job *renderJob) stream(stdin io.Reader, w io.Writer) (*canarygen.Result, error) {
+	r, inputs, err := job.renderer(stdin)
+	if err != nil {
+		return nil, err
+	}
+	return r.RenderTo(w, inputs...)
+}
+
+// run renders the job: the bytes to write, and what the render reports.
+func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
+	r, inputs, err := job.renderer(stdin)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -319,6 +339,15 @@ func (c *cli) render(job *renderJob) error {
 	if job.annotations {
 		name = annotationName
 	}
+	if job.streams() {
+		res, err := c.streamTo(job)
+		if err != nil {
+			c.report(err, name)
+			return exitCode(exitFailure)
+		}
+		c.printReports(job, res)
+		return nil
+	}
 	data, res, err := job.run(c.stdin)
 	if err != nil {
 		c.report(err, name)
@@ -331,13 +360,40 @@ func (c *cli) render(job *renderJob) error {
 	} else if err := c.write(data, job.output); err != nil {
 		return err
 	}
+	c.printReports(job, res)
+	return nil
+}
+
+// printReports prints what a render reports: the replicas (unless
+// --quiet) and lint's warnings.
+func (c *cli) printReports(job *renderJob, res *canarygen.Result) {
 	if !job.quiet {
 		for _, rep := range res.Reports {
 			fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
 		}
 	}
 	printLintWarnings(c.stderr, res.Findings)
-	return nil
+}
+
+// streamTo renders the job into its -o file (atomically: a temporary file
+// renamed into place) or stdout, as it is rendered.
+func (c *cli) streamTo(job *renderJob) (*canarygen.Result, error) {
+	if job.output == "" {
+		return job.stream(c.stdin, c.stdout)
+	}
+	f, err := files.Create(job.output)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", job.output, err)
+	}
+	res, err := job.stream(c.stdin, f)
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", job.output, err)
+	}
+	return res, nil
 }
 
 // checkFile compares data with file and, when they differ, prints a
