@@ -112,7 +112,8 @@ type item struct {
 
 // task is one workload's library call and what came of it.
 type task struct {
-	at       int // index in the stream
+	at       int   // index in the stream
+	item     *item // the workload's, whose object do keeps only the identity of
 	workload Object
 	params   map[string]any
 	context  []Object
@@ -259,7 +260,7 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		if context == nil {
 			context = []Object{}
 		}
-		it.job = &task{at: at[v], workload: it.Object, params: params, context: context}
+		it.job = &task{at: at[v], item: it, workload: it.Object, params: params, context: context}
 		calls = append(calls, it.job)
 	}
 	return calls, nil
@@ -359,6 +360,9 @@ func (r *Renderer) do(w int, c *task, out *output) {
 		return
 	}
 	c.ratio, c.analysis = set.Ratio, set.Analysis
+	// Placement and the reports read only the workload's identity: a large
+	// stream keeps no more of its workloads than that.
+	c.workload, c.item.Object = nil, view(c.item.Object)
 	slots, err := r.fillTemplates(w, set.Templated)
 	if err != nil {
 		c.err = err
