@@ -128,8 +128,7 @@ local new(workload, params={}, objects=[]) =
   template(id)::
     local p = std.splitLimit(id, '/', 1);
     if p[0] == 'dashboard' then dashboard.template(p[1])
-    else if p[0] == 'rules.recording' then rules.template('recording', p[1])
-    else if p[0] == 'rules.alerts' then rules.template('alerts', p[1])
+    else if p[0] == 'rules' then rules.template(p[1])
     else error 'canarygen: no template ' + id,
 
   // For callers that dispatch workloads themselves (the CLI): the kinds

@@ -111,10 +111,9 @@ local strings(ctx, texts) = texts {
   durationBucket: m.durationBucket,
 };
 
-// The templates a context fills (a field of templates), or null for the
+// The template strings s fill (a field of templates), or null for the
 // direct path (partition mode computes ordinals from the replicas).
-local shapeOf(ctx, texts) =
-  local s = strings(ctx, texts);
+local shapeOf(ctx, s) =
   if ctx.partition != null || std.length([k for k in std.objectFields(s) if s[k] != null && !std.isString(s[k])]) > 0
      || !slots.fits(s) then null
   else
@@ -124,10 +123,11 @@ local shapeOf(ctx, texts) =
     + (if m.requestsCodeLabel != null then '+code' else '')
     + (if m.errorCodes != null then '+errors' else '')
     + (if m.durationBucket != null then '+latency' else '')
-    + (if texts.runbookUrl != null then '+runbook' else '');
+    + (if s.runbookUrl != null then '+runbook' else '');
 
-// Every shape's templates, one per group, each made on first use and kept
-// by the VM for the workloads that follow.
+// Every shape's template, of the groups as the PrometheusRule lists them
+// ([recording, alerts]), each made on first use and kept by the VM for the
+// workloads that follow.
 local on = [true, false];
 local templates = {
   [kind + (if r then '+requests' else '') + (if c then '+code' else '') + (if e then '+errors' else '') + (if l then '+latency' else '') + (if u then '+runbook' else '')]:
@@ -143,7 +143,7 @@ local templates = {
         durationBucket: if l then s.durationBucket else null,
       },
     }, s { runbookUrl: if u then s.runbookUrl else null });
-    { recording: slots.template(g.recording, ''), alerts: slots.template(g.alerts, '') }
+    slots.template([g.recording, g.alerts], '')
   for kind in ['StatefulSet', 'Deployment']
   for r in on
   for c in on
@@ -152,24 +152,21 @@ local templates = {
   for u in on
 };
 
-// The templates groups(ctx, texts(opts)) fills, by group: { id
-// (main.libsonnet's template(id)), key, strings }, or null for the direct
-// path.
-local templatesOf(ctx, opts) =
-  local t = texts(opts);
-  local key = shapeOf(ctx, t);
-  if key == null then null
-  else { [g]: { id: 'rules.' + g + '/' + key, key: key, strings: strings(ctx, t) } for g in ['recording', 'alerts'] };
+// The template groups(ctx, texts(opts)) fills: { id (main.libsonnet's
+// template(id)), key, strings }, or null for the direct path.
+local templateOf(ctx, opts) =
+  local s = strings(ctx, texts(opts));
+  local key = shapeOf(ctx, s);
+  if key == null then null else { id: 'rules/' + key, key: key, strings: s };
 
 {
   // The groups: { recording, alerts }. ctx: as queries.libsonnet's; opts:
   // the prometheusRule option.
   groups(ctx, opts):: groups(ctx, texts(opts)),
-  // The templates groups(ctx, opts) fills, by group (templatesOf), or
-  // null.
-  templatesOf:: templatesOf,
-  // The template of a group, by the shape of its context.
-  template(group, key):: templates[key][group],
+  // The template the groups of ctx and opts fill (templateOf), or null.
+  templateOf:: templateOf,
+  // The template of a shape.
+  template(key):: templates[key],
 
   // The set's PrometheusRule: the groups (hidden: set.rules) and the object.
   // m: model.libsonnet's facts.
@@ -178,25 +175,28 @@ local templatesOf(ctx, opts) =
     local on = m.config.prometheusRule != false,
     local opts = if on then m.config.prometheusRule else defaults.prometheusRule,
 
-    // The templates the groups fill (templatesOf), or null.
-    rulesTemplates:: if on then templatesOf(set.queryContext, opts) else null,
+    // The template the groups fill (templateOf), or null.
+    rulesTemplate:: if on then templateOf(set.queryContext, opts) else null,
     // The groups, { recording, alerts }: groups(set.queryContext, opts),
-    // filled into templates made once per process.
+    // filled into a template made once per process.
     rules::
-      local t = set.rulesTemplates;
+      local t = set.rulesTemplate;
       if t == null then $.groups(set.queryContext, opts)
-      else if set.slotted then { recording: slots.slot('rules.recording'), alerts: slots.slot('rules.alerts') }
-      else { [g]: std.parseJson(slots.fill($.template(g, t[g].key), t[g].strings)) for g in ['recording', 'alerts'] },
-    // As the dashboard's (dashboard.libsonnet): with slotted:: true the
-    // groups are slots, and templated says what fills them.
+      else
+        local g = std.parseJson(slots.fill($.template(t.key), t.strings));
+        { recording: g[0], alerts: g[1] },
+    // The PrometheusRule's groups. As the dashboard's JSON
+    // (dashboard.libsonnet): with slotted:: true a slot, and templated
+    // says what fills it.
+    ruleGroups:: if set.slotted && set.rulesTemplate != null then slots.slot('rules') else [set.rules.recording, set.rules.alerts],
     slotted:: false,
-    templated+:: if set.slotted && set.rulesTemplates != null then { ['rules.' + g]: set.rulesTemplates[g] { json: true, object: 'prometheusRule' } for g in ['recording', 'alerts'] } else {},
+    templated+:: if set.slotted && set.rulesTemplate != null then { rules: set.rulesTemplate { json: true, object: 'prometheusRule' } } else {},
 
     [if m.config.prometheusRule != false then 'prometheusRule']: {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: util.metadata(m.canaryName, m.namespace, m.serviceLabels + opts.labels),
-      spec: { groups: [set.rules.recording, set.rules.alerts] },
+      spec: { groups: set.ruleGroups },
     },
   },
 }

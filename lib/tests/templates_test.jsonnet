@@ -63,7 +63,7 @@ local check(c) =
   local direct = std.manifestJsonEx(set.grafanaDashboard, '  ');
   assert (set.grafanaDashboardTemplate != null) == c[2] : [c[1], 'dashboard templated', !c[2]];
   assert set.grafanaDashboardJson == direct : [c[1], 'dashboard JSON differs from the model manifested'];
-  assert (set.rulesTemplates != null) == (c[1] != { mode: 'partition', canary: { replicas: 1 } }) : [c[1], 'rules templated'];
+  assert (set.rulesTemplate != null) == (c[1] != { mode: 'partition', canary: { replicas: 1 } }) : [c[1], 'rules templated'];
   assert std.manifestJson(set.rules) == std.manifestJson(rules.groups(set.queryContext, opts)) : [c[1], 'rules differ from the groups evaluated'];
   assert std.manifestJson(filledByCaller(set)) == std.manifestJson(set) : [c[1], 'the templates filled by a caller give other objects'];
   true;
