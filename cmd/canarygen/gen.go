@@ -43,7 +43,13 @@ apply to manifest inputs skip jobs whose inputs are all jsonnet.
 
 --check renders without writing and fails, printing a diff, when an output
 is stale or missing, or when outputDir holds a file no job writes: the
-pre-commit hook and CI use it. --stdout prints every output, in job order,
+pre-commit hook and CI use it.
+
+A job is rendered again only when something it read changed (its inputs,
+every file its jsonnet imports looked at, its flags, canarygen's version)
+or its output file no longer holds what it rendered: gen keeps what each
+job read and gave in the user's cache directory. --no-cache renders every
+job. --stdout prints every output, in job order,
 instead of writing files (Argo CD's plugin uses it).`
 
 const genExample = `  canarygen gen                       # write every output
@@ -75,6 +81,7 @@ func (c *cli) genCommand() *cobra.Command {
 	prune := fs.Bool("prune", false, "delete files in outputDir that no job writes")
 	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
 	quiet := fs.BoolP("quiet", "q", false, "do not print replica reports on stderr")
+	noCache := fs.Bool("no-cache", false, "render every job, without the cache of what each read and gave (in the user's cache directory)")
 	sets := fs.StringArray("set", nil, "NAME=VALUE render flag for every job, overriding the file (repeatable)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
@@ -96,7 +103,7 @@ func (c *cli) genCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers})
+		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers, cache: !*noCache && !*toStdout})
 	}
 	return cmd
 }
@@ -104,15 +111,21 @@ func (c *cli) genCommand() *cobra.Command {
 type genMode struct {
 	check, stdout, prune, quiet bool
 	workers                     int
+	cache                       bool // skip jobs whose output is fresh (gencache.go)
 }
 
 // gen renders every job in parallel, then writes, prints or checks their
 // outputs in job order.
 func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error {
 	type result struct {
-		data []byte
-		res  *canarygen.Result
-		err  error
+		data   []byte
+		res    *canarygen.Result
+		cached *cacheEntry // fresh: not rendered
+		err    error
+	}
+	var cache *genCache
+	if mode.cache {
+		cache = openGenCache(file)
 	}
 	results := make([]result, len(jobs))
 	var wg sync.WaitGroup
@@ -122,8 +135,8 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				data, res, err := jobs[i].run(nil)
-				results[i] = result{data, res, err}
+				data, res, cached, err := cache.run(jobs[i])
+				results[i] = result{data, res, cached, err}
 			}
 		}()
 	}
@@ -139,6 +152,14 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 		if res.err != nil {
 			c.report(fmt.Errorf("%s: job %s: %w", file, job.output, res.err), flagName)
 			failed = true
+			continue
+		}
+		if res.cached != nil {
+			if !mode.quiet {
+				for _, rep := range res.cached.Reports {
+					fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
+				}
+			}
 			continue
 		}
 		switch {
@@ -159,6 +180,11 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 			for _, rep := range res.res.Reports {
 				fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
 			}
+		}
+	}
+	if cache != nil {
+		if err := cache.save(jobs); err != nil {
+			fmt.Fprintf(c.stderr, "canarygen: warning: gen cache: %s\n", err)
 		}
 	}
 	if outputDir != "" && !mode.stdout {
@@ -252,7 +278,7 @@ func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob
 		if err != nil {
 			return nil, "", &canarygen.Error{File: file, Msg: where + ": " + err.Error()}
 		}
-		job.output = out
+		job.output, job.args = out, args
 		jobs = append(jobs, job)
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].output < jobs[b].output })

@@ -97,6 +97,9 @@ type renderJob struct {
 	inputs      []string
 
 	lint bool // run lint over the rendered objects (not with --openshift)
+
+	args    []string                       // gen: the render arguments the job was parsed from
+	onInput func(name string, data []byte) // told of each input read (gen's cache)
 }
 
 // addRenderFlags declares render's flags: the settings, then output and
@@ -210,6 +213,9 @@ func (job *renderJob) renderer(stdin io.Reader) (*canarygen.Renderer, []canaryge
 		data, err := readInput(f, stdin)
 		if err != nil {
 			return nil, nil, err
+		}
+		if job.onInput != nil {
+			job.onInput(f, data)
 		}
 		inputs[i] = canarygen.Input{Name: f, Data: data}
 	}
