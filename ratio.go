@@ -6,7 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/canarygen/canarygen/internal/jsonnetvm"
 	"github.com/canarygen/canarygen/internal/lint"
 )
 
@@ -53,7 +52,9 @@ type RatioSpec struct {
 
 // Ratios evaluates canarygen.ratio for each spec, in one library call.
 func Ratios(specs []RatioSpec) ([]Ratio, error) {
-	out, err := call(jsonnetvm.Library(0), "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
+	vm := takeLibVM(0)
+	out, err := call(vm, "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
+	giveLibVM(0, vm)
 	if err != nil {
 		return nil, libraryError("", err)
 	}

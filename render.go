@@ -55,13 +55,13 @@ type Result struct {
 	Findings []lint.Finding
 }
 
-// Renderer renders inputs. It keeps one jsonnet VM per worker between
-// renders (the parsed library stays cached) and is not safe for concurrent
-// use; make one per goroutine.
+// Renderer renders inputs, on one jsonnet VM per worker, taken from and
+// given back to the process's VMs (the parsed library and its templates
+// stay cached in them). A Renderer is not safe for concurrent use; make one
+// per goroutine.
 type Renderer struct {
 	opts Options
 	vms  []*jsonnet.VM
-	tpl  templates // the library's templates, for every worker
 }
 
 // NewRenderer prepares a renderer.
@@ -127,6 +127,7 @@ type task struct {
 
 // render renders inputs; out, when not nil, takes the YAML.
 func (r *Renderer) render(inputs []Input, out *output) (*Result, error) {
+	defer r.releaseVMs()
 	items, err := r.read(inputs)
 	if err != nil {
 		return nil, err
@@ -513,13 +514,14 @@ func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, er
 	return res, nil
 }
 
-// libVM is worker w's VM for library calls, made on first use.
+// libVM is worker w's VM for library calls, taken on first use from the
+// process's free VMs (vmpool.go), given back when the render ends.
 func (r *Renderer) libVM(w int) *jsonnet.VM {
 	for len(r.vms) <= w {
 		r.vms = append(r.vms, nil)
 	}
 	if r.vms[w] == nil {
-		r.vms[w] = jsonnetvm.Library(r.opts.Jsonnet.MaxStack)
+		r.vms[w] = takeLibVM(r.opts.Jsonnet.MaxStack)
 	}
 	return r.vms[w]
 }

@@ -22,6 +22,7 @@ type TemplateOptions struct {
 // evaluation (canarygen.openshiftTemplate); Result.Objects holds the
 // Template.
 func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (*Result, error) {
+	defer r.releaseVMs()
 	var objects []Object
 	file := ""
 	for _, in := range inputs {

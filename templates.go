@@ -46,9 +46,9 @@ type template struct {
 	indexes []int
 }
 
-// templates holds the templates fetched from the library, by id, for
-// every worker.
-type templates struct {
+// libTemplates holds the templates fetched from the library, by id, for
+// every renderer of the process (the library is the embedded one).
+var libTemplates struct {
 	mu sync.Mutex
 	m  map[string]*template
 }
@@ -56,9 +56,9 @@ type templates struct {
 // template gives the template of id, from the cache or from the library
 // on worker w's VM.
 func (r *Renderer) template(w int, id string) (*template, error) {
-	r.tpl.mu.Lock()
-	t := r.tpl.m[id]
-	r.tpl.mu.Unlock()
+	libTemplates.mu.Lock()
+	t := libTemplates.m[id]
+	libTemplates.mu.Unlock()
 	if t != nil {
 		return t, nil
 	}
@@ -81,12 +81,12 @@ func (r *Renderer) template(w int, id string) (*template, error) {
 		t.texts, t.indexes = append(t.texts, text), append(t.indexes, index)
 	}
 	t.Pairs = nil
-	r.tpl.mu.Lock()
-	if r.tpl.m == nil {
-		r.tpl.m = map[string]*template{}
+	libTemplates.mu.Lock()
+	if libTemplates.m == nil {
+		libTemplates.m = map[string]*template{}
 	}
-	r.tpl.m[id] = t
-	r.tpl.mu.Unlock()
+	libTemplates.m[id] = t
+	libTemplates.mu.Unlock()
 	return t, nil
 }
 
