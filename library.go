@@ -44,6 +44,9 @@ const (
   local canarygen = import 'main.libsonnet';
   [canarygen.ratio(s) for s in std.parseJson(specs)]
 `
+	// The fleet dashboard's ConfigMap.
+	fleetCall = `function(params) (import 'main.libsonnet').fleetDashboard(std.parseJson(params))
+`
 	// The defaults other tools (lint) recognise canaries by.
 	defaultsCall = `local d = (import 'main.libsonnet').defaults;
 { trackKey: d.track.key, trackValue: d.track.value, suffix: d.canary.suffix }

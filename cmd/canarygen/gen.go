@@ -59,7 +59,14 @@ const genExample = `  canarygen gen                       # write every output
 // config is a canarygen.yaml.
 type config struct {
 	OutputDir string `json:"outputDir"`
-	Jobs      []struct {
+	// FleetDashboard, when set, is written once per run: one dashboard
+	// for every job's canaries (loadFleet), the jobs rendered without
+	// their own.
+	FleetDashboard *struct {
+		Output string                     `json:"output"`
+		Flags  map[string]json.RawMessage `json:"flags"`
+	} `json:"fleetDashboard"`
+	Jobs []struct {
 		Output string                     `json:"output"`
 		Inputs []string                   `json:"inputs"`
 		Flags  map[string]json.RawMessage `json:"flags"`
@@ -99,11 +106,18 @@ func (c *cli) genCommand() *cobra.Command {
 			b, _ := json.Marshal(v)
 			overrides[strings.TrimLeft(k, "-")] = b
 		}
+		fleet, err := loadFleet(*file, overrides)
+		if err != nil {
+			return err
+		}
+		if fleet != nil {
+			overrides["no-dashboard"] = json.RawMessage("true") // the fleet dashboard serves them
+		}
 		jobs, outputDir, err := loadConfig(*file, overrides)
 		if err != nil {
 			return err
 		}
-		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers, cache: !*noCache && !*toStdout})
+		return c.gen(jobs, outputDir, *file, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers, cache: !*noCache && !*toStdout, fleet: fleet})
 	}
 	return cmd
 }
@@ -111,7 +125,8 @@ func (c *cli) genCommand() *cobra.Command {
 type genMode struct {
 	check, stdout, prune, quiet bool
 	workers                     int
-	cache                       bool // skip jobs whose output is fresh (gencache.go)
+	cache                       bool       // skip jobs whose output is fresh (gencache.go)
+	fleet                       *renderJob // the fleet dashboard's, or nil
 }
 
 // gen renders every job in parallel, then writes, prints or checks their
@@ -187,8 +202,17 @@ func (c *cli) gen(jobs []*renderJob, outputDir, file string, mode genMode) error
 			fmt.Fprintf(c.stderr, "canarygen: warning: gen cache: %s\n", err)
 		}
 	}
+	written := jobs
+	if f := mode.fleet; f != nil {
+		written = append(slices.Clip(jobs), &renderJob{output: f.fleet})
+		stale, err := c.genFleet(f, jobs, mode)
+		if err != nil {
+			c.report(err, flagName)
+		}
+		failed = failed || stale || err != nil
+	}
 	if outputDir != "" && !mode.stdout {
-		orphans, err := orphanFiles(outputDir, jobs)
+		orphans, err := orphanFiles(outputDir, written)
 		if err != nil {
 			return err
 		}
@@ -286,7 +310,7 @@ func loadConfig(file string, overrides map[string]json.RawMessage) ([]*renderJob
 }
 
 // notJobFlags are render flags a job may not set: the file says them.
-var notJobFlags = map[string]bool{"output": true, "o": true, "check": true, "help": true}
+var notJobFlags = map[string]bool{"output": true, "o": true, "check": true, "help": true, "fleet-dashboard": true}
 
 // pathFlags name files, resolved against the config's directory.
 var pathFlags = map[string]bool{"jpath": true, "J": true}
@@ -348,4 +372,67 @@ func orphanFiles(dir string, jobs []*renderJob) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// loadFleet reads the config's fleetDashboard: the output, relative to the
+// config file, and render flags for the options it is rendered with (the
+// track label, the suffix), with the --set overrides.
+func loadFleet(file string, overrides map[string]json.RawMessage) (*renderJob, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var c config
+	if j, err := yaml.YAMLToJSON(data); err != nil || json.Unmarshal(j, &c) != nil || c.FleetDashboard == nil {
+		return nil, nil // loadConfig reports what is wrong with the file
+	}
+	fd := c.FleetDashboard
+	if fd.Output == "" {
+		return nil, &canarygen.Error{File: file, Msg: "fleetDashboard: needs an output"}
+	}
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(filepath.Dir(file), p)
+	}
+	flags := maps.Clone(fd.Flags)
+	if flags == nil {
+		flags = map[string]json.RawMessage{}
+	}
+	for k, v := range overrides {
+		flags[k] = v
+	}
+	args, err := flagArgs(flags, rel)
+	if err != nil {
+		return nil, &canarygen.Error{File: file, Msg: "fleetDashboard: " + err.Error()}
+	}
+	// The input is never read: the fleet dashboard is made of options alone.
+	job, err := parseRender(append(args, "--fleet-dashboard="+rel(fd.Output), os.DevNull))
+	if err != nil {
+		return nil, &canarygen.Error{File: file, Msg: "fleetDashboard: " + err.Error()}
+	}
+	return job, nil
+}
+
+// genFleet writes, prints or checks (stale: it differs) the fleet
+// dashboard, once for all jobs.
+func (c *cli) genFleet(f *renderJob, jobs []*renderJob, mode genMode) (stale bool, err error) {
+	for _, j := range jobs {
+		if filepath.Clean(j.output) == filepath.Clean(f.fleet) {
+			return false, fmt.Errorf("fleetDashboard: output %s is also a job's output", f.fleet)
+		}
+	}
+	if mode.stdout {
+		data, err := f.fleetYAML()
+		if err == nil {
+			_, err = c.stdout.Write(data)
+		}
+		return false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.fleet), 0o755); err != nil {
+		return false, err
+	}
+	f.check = mode.check
+	return c.writeFleet(f)
 }

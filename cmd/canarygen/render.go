@@ -95,6 +95,8 @@ type renderJob struct {
 	quiet       bool
 	annotations bool // per-workload settings from canarygen.dev/ annotations
 	inputs      []string
+	fleet       string         // --fleet-dashboard: the file of the fleet dashboard
+	fleetParams map[string]any // the options it is rendered with (params, before its dashboard is off)
 
 	lint bool // run lint over the rendered objects (not with --openshift)
 
@@ -109,6 +111,7 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	fs.Bool("openshift", false, "render one OpenShift Template with image, replica and namespace parameters")
 	addSettingFlags(fs, canarygen.Template)
 	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+	fs.String("fleet-dashboard", "", "write one dashboard that picks any canary to FILE (atomically), and no dashboard per workload (README: Fleet dashboard)")
 	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
 	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 1 and print a diff when it is stale")
@@ -142,6 +145,7 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template), inputs: inputs}
 	job.openshift, _ = fs.GetBool("openshift")
 	job.output, _ = fs.GetString("output")
+	job.fleet, _ = fs.GetString("fleet-dashboard")
 	job.format, _ = fs.GetString("format")
 	job.quiet, _ = fs.GetBool("quiet")
 	job.check, _ = fs.GetBool("check")
@@ -203,7 +207,42 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 		}
 		return nil, err
 	}
+	if job.fleet != "" {
+		if job.openshift {
+			return nil, usagef("render", "--fleet-dashboard renders manifests, not an OpenShift Template")
+		}
+		if job.fleet == job.output {
+			return nil, usagef("render", "--fleet-dashboard %s: the same file as -o", job.fleet)
+		}
+		job.fleetParams = job.params
+		job.params = maps.Clone(job.params)
+		job.params["dashboard"] = false // the fleet's dashboard serves every workload
+	}
 	return job, nil
+}
+
+// fleetYAML is the job's fleet dashboard as YAML.
+func (job *renderJob) fleetYAML() ([]byte, error) {
+	o, err := canarygen.FleetDashboard(job.fleetParams)
+	if err != nil {
+		return nil, err
+	}
+	return encode.YAML([]canarygen.Object{o})
+}
+
+// writeFleet writes (or with --check compares) the job's fleet dashboard.
+func (c *cli) writeFleet(job *renderJob) (stale bool, err error) {
+	if job.fleet == "" {
+		return false, nil
+	}
+	data, err := job.fleetYAML()
+	if err != nil {
+		return false, err
+	}
+	if job.check {
+		return c.checkFile(job.fleet, data), nil
+	}
+	return false, c.write(data, job.fleet)
 }
 
 // renderer reads the job's inputs and makes its renderer.
@@ -347,6 +386,9 @@ func (c *cli) render(job *renderJob) error {
 	}
 	if job.streams() {
 		res, err := c.streamTo(job)
+		if err == nil {
+			_, err = c.writeFleet(job)
+		}
 		if err != nil {
 			c.report(err, name)
 			return exitCode(exitFailure)
@@ -360,11 +402,20 @@ func (c *cli) render(job *renderJob) error {
 		return exitCode(exitFailure)
 	}
 	if job.check {
-		if stale := c.checkFile(job.output, data); stale {
+		stale := c.checkFile(job.output, data)
+		fleetStale, err := c.writeFleet(job)
+		if err != nil {
+			c.report(err, name)
+			return exitCode(exitFailure)
+		}
+		if stale || fleetStale {
 			return exitCode(exitFailure)
 		}
 	} else if err := c.write(data, job.output); err != nil {
 		return err
+	} else if _, err := c.writeFleet(job); err != nil {
+		c.report(err, name)
+		return exitCode(exitFailure)
 	}
 	c.printReports(job, res)
 	return nil

@@ -61,13 +61,48 @@ local layout(groups) =
   ]);
   [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)];
 
+local defaults = import 'defaults.libsonnet';
 local slots = import 'slots.libsonnet';
 local util = import 'util.libsonnet';
 
+// The fleet dashboard's variables: the namespace and the workload pick any
+// canary (its namespace, and the name of its stable, found from the
+// canary workloads kube-state-metrics reports), the job its Service (from
+// the canary pods' targets). ctx: trackLabel, trackValue, suffix.
+local fleetVariables(ctx) =
+  local suffixRe = util.promRegexName(ctx.suffix);
+  local ds = { type: 'prometheus', uid: '$datasource' };
+  local query(name, label, q, regex) = {
+    name: name,
+    label: label,
+    type: 'query',
+    datasource: ds,
+    query: { query: q, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+    definition: q,
+    regex: regex,
+    refresh: 2,
+    sort: 1,
+    hide: 0,
+    includeAll: false,
+    multi: false,
+    // Grafana picks the first value it finds.
+    current: { text: '', value: '' },
+    options: [],
+  };
+  local workloads(ns) =
+    'label_replace(kube_deployment_spec_replicas{' + ns + 'deployment=~".+' + suffixRe + '"}, "workload", "$1", "deployment", "(.+)' + suffixRe + '")'
+    + ' or label_replace(kube_statefulset_replicas{' + ns + 'statefulset=~".+' + suffixRe + '"}, "workload", "$1", "statefulset", "(.+)' + suffixRe + '")';
+  [
+    query('namespace', 'Namespace', 'query_result(count by (namespace) (' + workloads('') + '))', '/namespace="([^"]+)"/'),
+    query('workload', 'Workload', 'query_result(count by (workload) (' + workloads('namespace="$namespace", ') + '))', '/workload="([^"]+)"/'),
+    query('job', 'Job', 'label_values(up{namespace="$namespace", ' + ctx.trackLabel + '="' + ctx.trackValue + '", pod=~"$workload' + suffixRe + '-.+"}, job)', ''),
+  ];
+
 // The dashboard model. ctx: as queries.libsonnet's, plus replicas
 // { stable, canary } (numbers, or template placeholders), title and uid
-// ($.uid).
+// ($.uid). kind null is the fleet dashboard (fleet, below).
 local model(ctx) =
+  local fleet = ctx.kind == null;
   local q = (import 'queries.libsonnet')(ctx { namespace: '$namespace' }, '$__rate_interval');
   local m = ctx.metrics;
   local perTrack(f) = [[f(t), t] for t in ['stable', 'canary']];
@@ -78,11 +113,17 @@ local model(ctx) =
                      title: 'Traffic',
                      panels: [
                        timeseries('Canary share of traffic',
-                                  'Observed canary share of requests next to the expected share: the rendered replicas c/(c+s) and the ready replicas now. kube-proxy balances per connection, so long-lived connections skew the observed share.',
+                                  'Observed canary share of requests next to the expected share: the '
+                                  + (if fleet then 'desired replicas c/(c+s) kube-state-metrics reports' else 'rendered replicas c/(c+s)')
+                                  + ' and the ready replicas now. kube-proxy balances per connection, so long-lived connections skew the observed share.',
                                   'percentunit',
                                   (if q.hasRequests then [[q.canaryShare, 'observed']] else [])
                                   + [
-                                    ['vector(' + ctx.replicas.canary + ' / (' + ctx.replicas.canary + ' + ' + ctx.replicas.stable + '))', 'expected'],
+                                    [
+                                      if fleet then q.desired('canary') + ' / (' + q.desired('canary') + ' + ' + q.desired('stable') + ')'
+                                      else 'vector(' + ctx.replicas.canary + ' / (' + ctx.replicas.canary + ' + ' + ctx.replicas.stable + '))',
+                                      'expected',
+                                    ],
                                     [q.ready('canary') + ' / (' + q.ready('canary') + ' + ' + q.ready('stable') + ')', 'ready'],
                                   ]),
                      ] + (if q.hasRequests then [
@@ -131,7 +172,9 @@ local model(ctx) =
   {
     title: ctx.title,
     uid: ctx.uid,
-    description: 'Stable and canary tracks of ' + ctx.kind + ' ' + ctx.namespace + '/' + ctx.name + '. Made by canarygen.',
+    description:
+      if fleet then 'Stable and canary tracks of any canary canarygen renders: pick its namespace and workload. Made by canarygen.'
+      else 'Stable and canary tracks of ' + ctx.kind + ' ' + ctx.namespace + '/' + ctx.name + '. Made by canarygen.',
     tags: ['canarygen', 'canary'],
     editable: true,
     graphTooltip: 1,
@@ -164,7 +207,9 @@ local model(ctx) =
           refresh: 1,
           options: [],
         },
-        {
+      ] + (
+        if fleet then fleetVariables(ctx)
+        else [{
           name: 'namespace',
           label: 'Namespace',
           type: 'custom',
@@ -172,8 +217,8 @@ local model(ctx) =
           current: { text: ctx.namespace, value: ctx.namespace },
           hide: 0,
           options: [{ selected: true, text: ctx.namespace, value: ctx.namespace }],
-        },
-      ],
+        }]
+      ),
     },
     panels: layout(groups),
   };
@@ -261,6 +306,37 @@ local templates = {
   json(ctx)::
     local t = $.templateOf(ctx);
     if t == null then std.manifestJsonEx(model(ctx), '  ') else slots.fill(templates[t.key], t.strings),
+
+  // The fleet dashboard: one dashboard whose variables pick any canary, the
+  // way the kubernetes-mixin dashboards serve every workload, for
+  // repositories with many canaries instead of a dashboard each. c: the
+  // options in effect (defaults.libsonnet merged with the user's); those
+  // of the track label, the suffix, and the dashboard's metrics, title,
+  // labels and namespace apply.
+  fleet(c)::
+    local d = if c.dashboard != false then c.dashboard else defaults.dashboard;
+    local ctx = {
+      kind: null,
+      name: '$workload',
+      canaryName: '$workload' + c.canary.suffix,
+      namespace: '$namespace',
+      job: '$job',
+      trackLabel: util.promLabel(c.track.key),
+      trackValue: c.track.value,
+      suffix: c.canary.suffix,
+      partition: null,
+      metrics: d.metrics,
+      title: if d.title != null then d.title else 'Canaries',
+      uid: 'canarygen-fleet',
+    };
+    local dashboard = model(ctx);
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: util.metadata('canarygen-fleet-dashboard', d.namespace, { grafana_dashboard: '1' } + d.labels),
+      data: { 'canarygen-fleet.json': std.manifestJsonEx(dashboard, '  ') },
+      grafanaDashboard:: dashboard,
+    },
 
   // The set's dashboard: the model (hidden: set.grafanaDashboard), its JSON
   // (hidden: set.grafanaDashboardJson) and its ConfigMap for the Grafana

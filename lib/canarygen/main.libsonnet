@@ -92,6 +92,12 @@ local new(workload, params={}, objects=[]) =
 
   new:: new,
 
+  // The fleet dashboard (dashboard.libsonnet): one ConfigMap whose
+  // dashboard picks any canary with its variables, for repositories with
+  // many canaries, rendered with `dashboard: false` each. params: as
+  // new's; the track label, suffix and dashboard options apply.
+  fleetDashboard(params={}):: dashboard.fleet(util.merge(defaults, params)),
+
   // A whole input at once: canarygen.stream(objects, params) gives every
   // selected StatefulSet and Deployment its set, among the other objects
   // (see stream.libsonnet).

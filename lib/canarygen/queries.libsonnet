@@ -10,6 +10,11 @@
 // job, trackLabel, trackValue, metrics, partition (null, or { first, total }
 // in partition mode). range: '5m', '$__rate_interval' (Grafana), or '$range'
 // (canarygen analyze fills it in).
+//
+// kind null is any kind (the fleet dashboard, where the names are Grafana
+// variables): a track's pods are those its StatefulSet, or a ReplicaSet of
+// its Deployment, owns (kube-state-metrics' kube_pod_owner), and its
+// replicas the Deployment's or the StatefulSet's, whichever exists.
 local util = import 'util.libsonnet';
 
 function(ctx, range) {
@@ -47,6 +52,15 @@ function(ctx, range) {
       stable: ns + ', pod=~"' + podPattern(ctx.name) + '"',
       canary: ns + ', pod=~"' + podPattern(ctx.canaryName) + '"',
     },
+  local fleet = ctx.kind == null,
+  // Fleet: a series of every pod of the namespace, joined with the pods the
+  // track's workload owns; else the series of the track's pods.
+  local owned(t) =
+    'max by (namespace, pod) (kube_pod_owner{' + ns + ', owner_kind="StatefulSet", owner_name="' + workload(t) + '"}'
+    + ' or kube_pod_owner{' + ns + ', owner_kind="ReplicaSet", owner_name=~"' + workload(t) + '-[a-z0-9]+"})',
+  local ofPods(t, metric, rest, f) =
+    if fleet then f(metric + '{' + ns + rest + '}') + ' * on (namespace, pod) group_left() ' + owned(t)
+    else f(metric + '{' + q.pods[t] + rest + '}'),
   local rate(metric, s) = 'sum(rate(' + metric + '{' + s + '}[' + range + ']))',
   local errorSel(t) = q.sel[t] + ', ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '"',
 
@@ -57,26 +71,30 @@ function(ctx, range) {
   errorRatio(t):: q.errors(t) + ' / ' + q.requests(t),
   quantile(quant, t):: 'histogram_quantile(' + quant + ', sum by (le) (rate(' + m.durationBucket + '{' + q.sel[t] + '}[' + range + '])))',
 
-  cpu(t):: 'avg(sum by (pod) (rate(container_cpu_usage_seconds_total{' + q.pods[t] + ', container!="", container!="POD"}[' + range + '])))',
-  memory(t):: 'avg(sum by (pod) (container_memory_working_set_bytes{' + q.pods[t] + ', container!="", container!="POD"}))',
-  restarts(t):: 'sum(increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[1h]))',
+  cpu(t):: 'avg(sum by (pod) (' + ofPods(t, 'container_cpu_usage_seconds_total', ', container!="", container!="POD"', function(s) 'rate(' + s + '[' + range + '])') + '))',
+  memory(t):: 'avg(sum by (pod) (' + ofPods(t, 'container_memory_working_set_bytes', ', container!="", container!="POD"', function(s) s) + '))',
+  restarts(t):: 'sum(' + ofPods(t, 'kube_pod_container_status_restarts_total', '', function(s) 'increase(' + s + '[1h])') + ')',
 
   // For canarygen analyze, which compares samples of the two tracks: no
   // series of error responses is no errors, not no data; restarts per pod,
   // so that tracks of different sizes compare; ready over desired replicas.
   errorRatioOrZero(t):: '(' + q.errors(t) + ' or vector(0)) / ' + q.requests(t),
-  restartsPerPod(t):: 'avg(sum by (pod) (increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[' + range + '])))',
+  restartsPerPod(t):: 'avg(sum by (pod) (' + ofPods(t, 'kube_pod_container_status_restarts_total', '', function(s) 'increase(' + s + '[' + range + '])') + '))',
   readiness(t):: q.ready(t) + ' / ' + q.desired(t),
 
   local workload(t) = if t == 'canary' then ctx.canaryName else ctx.name,
   // Partition mode: per-track readiness from the pods; the desired split is
   // the rendered one.
+  local sts(metric, t) = 'sum(' + metric + '{' + ns + ', statefulset="' + workload(t) + '"})',
+  local deploy(metric, t) = 'sum(' + metric + '{' + ns + ', deployment="' + workload(t) + '"})',
   ready(t)::
     if part then 'sum(kube_pod_status_ready{' + q.pods[t] + ', condition="true"})'
-    else if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_status_replicas_ready{' + ns + ', statefulset="' + workload(t) + '"})'
-    else 'sum(kube_deployment_status_replicas_available{' + ns + ', deployment="' + workload(t) + '"})',
+    else if fleet then '(' + deploy('kube_deployment_status_replicas_available', t) + ' or ' + sts('kube_statefulset_status_replicas_ready', t) + ')'
+    else if ctx.kind == 'StatefulSet' then sts('kube_statefulset_status_replicas_ready', t)
+    else deploy('kube_deployment_status_replicas_available', t),
   desired(t)::
     if part then 'vector(' + (if t == 'canary' then ctx.partition.total - ctx.partition.first else ctx.partition.first) + ')'
-    else if ctx.kind == 'StatefulSet' then 'sum(kube_statefulset_replicas{' + ns + ', statefulset="' + workload(t) + '"})'
-    else 'sum(kube_deployment_spec_replicas{' + ns + ', deployment="' + workload(t) + '"})',
+    else if fleet then '(' + deploy('kube_deployment_spec_replicas', t) + ' or ' + sts('kube_statefulset_replicas', t) + ')'
+    else if ctx.kind == 'StatefulSet' then sts('kube_statefulset_replicas', t)
+    else deploy('kube_deployment_spec_replicas', t),
 }
