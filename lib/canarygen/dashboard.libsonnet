@@ -251,8 +251,8 @@ local shapeOf(ctx) =
   local m = ctx.metrics;
   local str(v) = v == null || std.isString(v);
   if ctx.partition != null || util.promRegexName(ctx.name) != ctx.name || util.promRegexName(ctx.canaryName) != ctx.canaryName
-     || !(str(ctx.title) && str(m.requests) && str(m.requestsCodeLabel) && str(m.errorCodes) && str(m.durationBucket))
-     || !slots.fits(strings(ctx)) then null
+     || !(std.isString(ctx.namespace) && std.isString(ctx.job) && std.isString(ctx.trackLabel) && std.isString(ctx.trackValue) && std.isString(ctx.uid)
+          && str(ctx.title) && str(m.requests) && str(m.requestsCodeLabel) && str(m.errorCodes) && str(m.durationBucket)) then null
   else
     ctx.kind
     + (if m.requests != null then '+requests' else '')

@@ -114,10 +114,12 @@ local strings(ctx, texts) = texts {
 // The template strings s fill (a field of templates), or null for the
 // direct path (partition mode computes ordinals from the replicas).
 local shapeOf(ctx, s) =
-  if ctx.partition != null || std.length([k for k in std.objectFields(s) if s[k] != null && !std.isString(s[k])]) > 0
-     || !slots.fits(s) then null
+  local m = ctx.metrics;
+  local str(v) = v == null || std.isString(v);
+  if ctx.partition != null
+     || !(std.isString(s.name) && std.isString(s.canaryName) && std.isString(s.namespace) && std.isString(s.job) && std.isString(s.trackLabel) && std.isString(s.trackValue)
+          && str(s['for']) && str(s.severity) && str(s.runbookUrl) && str(m.requests) && str(m.requestsCodeLabel) && str(m.errorCodes) && str(m.durationBucket)) then null
   else
-    local m = ctx.metrics;
     ctx.kind
     + (if m.requests != null then '+requests' else '')
     + (if m.requestsCodeLabel != null then '+code' else '')

@@ -48,6 +48,8 @@ local cases = [
   [web, metrics({ errorCodes: null }), true],
   [web, metrics({ requests: 'grpc_server_handled_total', requestsCodeLabel: 'grpc_code', errorCodes: 'Unknown|Internal|Unavailable' }), true],
   [web, { dashboard: { title: 'Web "canary" \\ ünïcode\tand a\nnewline' } }, true],
+  // The slot character in a string: escaped alone.
+  [web, { dashboard: { title: 'a ' + std.char(57344) + ' b' } }, true],
   [web, { track: { key: 'example.com/track', value: 'canary-v2' } }, true],
   [web, { templateParameters: true }, true],
   [web, { prometheusRule: { runbookUrl: 'https://runbooks.example.com/canary?x="1"', errorRatioFloor: 0.005, errorRatioFactor: 1.25, minRequestRate: 0.5, 'for': '5m', severity: 'critical' } }, true],
