@@ -12,7 +12,7 @@ func FleetDashboard(params map[string]any) (Object, error) {
 		params = map[string]any{}
 	}
 	vm := takeLibVM(0)
-	out, err := call(vm, "fleet", fleetCall, JsonnetOptions{}, arg("params", params))
+	out, err := call(vm.VM, "fleet", fleetCall, JsonnetOptions{}, arg("params", params))
 	giveLibVM(0, vm)
 	if err != nil {
 		return nil, libraryError("", err)

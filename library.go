@@ -23,14 +23,16 @@ const (
 `
 	// One workload's set, with a slot in place of each value the worker
 	// fills from a template (templates.go).
+	// The result goes to the native function canarygen.result (vmpool.go)
+	// as Go values rather than as JSON text.
 	renderCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
-  { objects: set, ratio: set.ratio, templated: set.templated }
+  std.native('canarygen.result')({ objects: set, ratio: set.ratio, templated: set.templated })
 `
 	// renderCall with the analysis model (canarygen analyze).
 	analysisCall = `function(workload, params, objects)
   local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
-  { objects: set, ratio: set.ratio, templated: set.templated, analysis: set.analysis }
+  std.native('canarygen.result')({ objects: set, ratio: set.ratio, templated: set.templated, analysis: set.analysis })
 `
 	// A template of the dashboard or the rules, by id (set.templated).
 	templateOfCall = `function(id) (import 'main.libsonnet').template(std.parseJson(id))

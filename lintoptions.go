@@ -15,7 +15,7 @@ func LintDefaults() (lint.Options, error) { return lintDefaults() }
 // lintDefaults asks the (embedded, so unchanging) library once.
 var lintDefaults = sync.OnceValues(func() (lint.Options, error) {
 	vm := takeLibVM(0)
-	out, err := call(vm, "defaults", defaultsCall, JsonnetOptions{})
+	out, err := call(vm.VM, "defaults", defaultsCall, JsonnetOptions{})
 	giveLibVM(0, vm)
 	if err != nil {
 		return lint.Options{}, libraryError("", err)

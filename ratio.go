@@ -53,7 +53,7 @@ type RatioSpec struct {
 // Ratios evaluates canarygen.ratio for each spec, in one library call.
 func Ratios(specs []RatioSpec) ([]Ratio, error) {
 	vm := takeLibVM(0)
-	out, err := call(vm, "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
+	out, err := call(vm.VM, "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
 	giveLibVM(0, vm)
 	if err != nil {
 		return nil, libraryError("", err)

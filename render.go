@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/google/go-jsonnet"
 
 	"github.com/canarygen/canarygen/internal/encode"
 	"github.com/canarygen/canarygen/internal/jsonnetvm"
@@ -61,7 +60,7 @@ type Result struct {
 // per goroutine.
 type Renderer struct {
 	opts Options
-	vms  []*jsonnet.VM
+	vms  []*libVM
 }
 
 // NewRenderer prepares a renderer.
@@ -209,7 +208,7 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 	if workloads == nil {
 		workloads = []string{}
 	}
-	out, err := call(r.libVM(0), "select", selectCall, r.opts.Jsonnet,
+	out, err := call(r.libVM(0).VM, "select", selectCall, r.opts.Jsonnet,
 		arg("objects", views), arg("params", r.params()), arg("workloads", workloads), arg("sources", sources))
 	if err != nil {
 		return nil, libraryError("", err)
@@ -340,9 +339,9 @@ func (r *Renderer) do(w int, c *task, out *output) {
 	if r.opts.Analysis {
 		program = analysisCall
 	}
-	result, err := call(r.libVM(w), "render", program, r.opts.Jsonnet,
-		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload))
-	if err != nil {
+	vm := r.libVM(w)
+	if _, err := call(vm.VM, "render", program, r.opts.Jsonnet,
+		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload)); err != nil {
 		var timeout *jsonnetvm.TimeoutError
 		if errors.As(err, &timeout) {
 			r.vms[w] = nil // still busy: never reuse it
@@ -350,14 +349,21 @@ func (r *Renderer) do(w int, c *task, out *output) {
 		c.err = err
 		return
 	}
+	// The result came as Go values (canarygen.result, vmpool.go): the
+	// objects are used as they are, the rest is small and read from JSON.
+	result, _ := vm.takeResult().(map[string]any)
+	objects, _ := result["objects"].(map[string]any)
 	var set struct {
-		Objects   map[string]json.RawMessage `json:"objects"`
-		Ratio     Ratio                      `json:"ratio"`
-		Analysis  json.RawMessage            `json:"analysis"`
-		Templated map[string]templateFill    `json:"templated"`
+		Ratio     Ratio                   `json:"ratio"`
+		Analysis  json.RawMessage         `json:"analysis"`
+		Templated map[string]templateFill `json:"templated"`
 	}
-	if err := json.Unmarshal(result, &set); err != nil {
-		c.err = fmt.Errorf("decode library output: %w", err)
+	rest, err := json.Marshal(map[string]any{"ratio": result["ratio"], "analysis": result["analysis"], "templated": result["templated"]})
+	if err == nil {
+		err = json.Unmarshal(rest, &set)
+	}
+	if err != nil || objects == nil {
+		c.err = fmt.Errorf("decode library output: %v", err)
 		return
 	}
 	c.ratio, c.analysis = set.Ratio, set.Analysis
@@ -369,10 +375,10 @@ func (r *Renderer) do(w int, c *task, out *output) {
 		c.err = err
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
-		var o Object
-		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
-			c.err = fmt.Errorf("decode library output: %w", err)
+	for _, k := range slices.Sorted(maps.Keys(objects)) {
+		o, ok := objects[k].(map[string]any)
+		if !ok {
+			c.err = fmt.Errorf("decode library output: %s is not an object", k)
 			return
 		}
 		if v := slots[k]; v != nil {
@@ -516,7 +522,7 @@ func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, er
 
 // libVM is worker w's VM for library calls, taken on first use from the
 // process's free VMs (vmpool.go), given back when the render ends.
-func (r *Renderer) libVM(w int) *jsonnet.VM {
+func (r *Renderer) libVM(w int) *libVM {
 	for len(r.vms) <= w {
 		r.vms = append(r.vms, nil)
 	}

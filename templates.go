@@ -62,7 +62,7 @@ func (r *Renderer) template(w int, id string) (*template, error) {
 	if t != nil {
 		return t, nil
 	}
-	out, err := call(r.libVM(w), "template", templateOfCall, r.opts.Jsonnet, arg("id", id))
+	out, err := call(r.libVM(w).VM, "template", templateOfCall, r.opts.Jsonnet, arg("id", id))
 	if err != nil {
 		return nil, err
 	}
