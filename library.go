@@ -21,19 +21,25 @@ const (
   canarygen.select(std.parseJson(objects), std.parseJson(params), std.parseJson(workloads), std.parseJson(sources), std.parseJson(opts))
   + { contextKinds: canarygen.contextKinds }
 `
-	// One workload's set.
+	// One workload's set, with a slot in place of each value the worker
+	// fills from a template (templates.go).
+	// The result goes to the native function canarygen.result (vmpool.go)
+	// as Go values rather than as JSON text.
 	renderCall = `function(workload, params, objects)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService }
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
+  std.native('canarygen.result')({ objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService, templated: set.templated })
 `
 	// renderCall with the analysis model (canarygen analyze).
 	analysisCall = `function(workload, params, objects)
-  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects));
-  { objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService, analysis: set.analysis }
+  local set = (import 'main.libsonnet').new(std.parseJson(workload), std.parseJson(params), std.parseJson(objects)) { slotted:: true };
+  std.native('canarygen.result')({ objects: set, ratio: set.ratio, notes: set.notes, monitored: set.monitoredService, templated: set.templated, analysis: set.analysis })
 `
 	// A Template input: its workloads' canaries inside it.
 	templateCanariesCall = `function(template, params, workloads)
   (import 'main.libsonnet').openshiftCanaries(std.parseJson(template), std.parseJson(params), std.parseJson(workloads))
+`
+	// A template of the dashboard or the rules, by id (set.templated).
+	templateOfCall = `function(id) (import 'main.libsonnet').template(std.parseJson(id))
 `
 	// A whole stream as one OpenShift Template.
 	templateCall = `function(objects, params, workloads, template)
@@ -47,6 +53,9 @@ const (
 	ratioCall = `function(specs)
   local canarygen = import 'main.libsonnet';
   [canarygen.ratio(s) for s in std.parseJson(specs)]
+`
+	// The fleet dashboard's ConfigMap.
+	fleetCall = `function(params) (import 'main.libsonnet').fleetDashboard(std.parseJson(params))
 `
 	// The defaults other tools (lint) recognise canaries by.
 	defaultsCall = `local d = (import 'main.libsonnet').defaults;

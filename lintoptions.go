@@ -2,16 +2,21 @@ package canarygen
 
 import (
 	"encoding/json"
+	"sync"
 
-	"github.com/canarygen/canarygen/internal/jsonnetvm"
 	"github.com/canarygen/canarygen/internal/lint"
 )
 
 // LintDefaults are the options lint recognises canaries by when nothing
 // else is said: the library's default track label and suffix, and a
 // tolerance of 1 percentage point.
-func LintDefaults() (lint.Options, error) {
-	out, err := call(jsonnetvm.Library(0), "defaults", defaultsCall, JsonnetOptions{})
+func LintDefaults() (lint.Options, error) { return lintDefaults() }
+
+// lintDefaults asks the (embedded, so unchanging) library once.
+var lintDefaults = sync.OnceValues(func() (lint.Options, error) {
+	vm := takeLibVM(0)
+	out, err := call(vm.VM, "defaults", defaultsCall, JsonnetOptions{})
+	giveLibVM(0, vm)
 	if err != nil {
 		return lint.Options{}, libraryError("", err)
 	}
@@ -20,7 +25,7 @@ func LintDefaults() (lint.Options, error) {
 		return lint.Options{}, err
 	}
 	return lint.Options{TrackKey: d.TrackKey, TrackValue: d.TrackValue, Suffix: d.Suffix, Tolerance: 1}, nil
-}
+})
 
 // lintOptions are the track label and suffix of canarygen.new's options p,
 // as lint needs them.

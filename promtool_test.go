@@ -115,26 +115,8 @@ func TestRulesWithPromtool(t *testing.T) {
 			target := tg.(map[string]any)
 			name := fmt.Sprintf("dashboard:panel%d_%s", i+1, target["refId"])
 			dashRules = append(dashRules, map[string]any{"record": name, "expr": vars.Replace(target["expr"].(string))})
-			key := panel["title"].(string) + "/" + target["legendFormat"].(string)
-			switch key {
-			case "CPU per pod/stable":
-				want[name] = 6.5 // pods web-0..web-11 use 1..12 cores: all twelve, nothing else
-			case "CPU per pod/canary":
-				want[name] = 150 // web-canary-0 and -1 use 100 and 200
-			case "Memory per pod/stable":
-				want[name] = 6.5e6
-			case "Memory per pod/canary":
-				want[name] = 1.5e8
-			case "Ready replicas/stable":
-				want[name] = 12
-			case "Ready replicas/canary":
-				want[name] = 2
-			case "Canary share of traffic/observed", "Canary share of traffic/expected", "Canary share of traffic/ready":
-				want[name] = 2.0 / 14
-			case "Requests per second/stable":
-				want[name] = 12
-			case "Requests per second/canary":
-				want[name] = 2
+			if v, ok := webPanelValue(panel["title"].(string), target["legendFormat"].(string)); ok && !strings.HasPrefix(panel["title"].(string), "Desired") {
+				want[name] = v
 			}
 		}
 	}
@@ -146,19 +128,7 @@ func TestRulesWithPromtool(t *testing.T) {
 	promtool(t, dir, "check", "rules", "rules.yaml")
 
 	// Pods of both tracks, and decoys that a sloppy pattern would catch.
-	var pods []series
-	for i := range 12 {
-		l := fmt.Sprintf(`namespace="demo",pod="web-%d",container="web"`, i)
-		pods = append(pods, counter(`container_cpu_usage_seconds_total{`+l+`}`, float64(i+1)), gauge(`container_memory_working_set_bytes{`+l+`}`, float64(i+1)*1e6))
-	}
-	for i, v := range []float64{100, 200} {
-		l := fmt.Sprintf(`namespace="demo",pod="web-canary-%d",container="web"`, i)
-		pods = append(pods, counter(`container_cpu_usage_seconds_total{`+l+`}`, v), gauge(`container_memory_working_set_bytes{`+l+`}`, v*1e6))
-	}
-	for _, decoy := range []string{"web-api-0", "webx-1", "web-canary-old-0", "web-7d9f8c6b5-x2x7q"} {
-		l := `namespace="demo",pod="` + decoy + `",container="web"`
-		pods = append(pods, counter(`container_cpu_usage_seconds_total{`+l+`}`, 5000), gauge(`container_memory_working_set_bytes{`+l+`}`, 5e12))
-	}
+	pods := webPods(nil, []string{"web-api-0", "webx-1", "web-canary-old-0", "web-7d9f8c6b5-x2x7q"})
 	pods = append(pods,
 		gauge(`kube_statefulset_status_replicas_ready{namespace="demo",statefulset="web"}`, 12),
 		gauge(`kube_statefulset_status_replicas_ready{namespace="demo",statefulset="web-canary"}`, 2),
@@ -208,6 +178,61 @@ func TestRulesWithPromtool(t *testing.T) {
 	}
 	writeYAML(t, filepath.Join(dir, "test.yaml"), map[string]any{"rule_files": []string{"rules.yaml"}, "evaluation_interval": "1m", "tests": tests})
 	promtool(t, dir, "test", "rules", "test.yaml")
+}
+
+// webPanelValue is what a dashboard's panel and legend show for webSet's
+// web on the series of webPods and requests(1, 0, 1, 0) or the like: 12
+// stable and 2 canary pods, each pod's own CPU and memory.
+func webPanelValue(title, legend string) (float64, bool) {
+	switch title + "/" + legend {
+	case "CPU per pod/stable":
+		return 6.5, true // pods web-0..web-11 use 1..12 cores: all twelve, nothing else
+	case "CPU per pod/canary":
+		return 150, true // web-canary-0 and -1 use 100 and 200
+	case "Memory per pod/stable":
+		return 6.5e6, true
+	case "Memory per pod/canary":
+		return 1.5e8, true
+	case "Ready replicas/stable", "Desired replicas/stable":
+		return 12, true
+	case "Ready replicas/canary", "Desired replicas/canary":
+		return 2, true
+	case "Canary share of traffic/observed", "Canary share of traffic/expected", "Canary share of traffic/ready":
+		return 2.0 / 14, true
+	case "Requests per second/stable":
+		return 12, true
+	case "Requests per second/canary":
+		return 2, true
+	}
+	return 0, false
+}
+
+// webPods gives the container series of web's pods (web-0..11 and
+// web-canary-0..1) and of decoy pods, each with the series extra adds
+// for the pod (nil: none).
+func webPods(extra func(pod string) []series, decoys []string) []series {
+	var out []series
+	add := func(pod string, cpu float64) {
+		l := `namespace="demo",pod="` + pod + `",container="web"`
+		out = append(out, counter(`container_cpu_usage_seconds_total{`+l+`}`, cpu), gauge(`container_memory_working_set_bytes{`+l+`}`, cpu*1e6))
+		if extra != nil {
+			out = append(out, extra(pod)...)
+		}
+	}
+	for i := range 12 {
+		add(fmt.Sprintf("web-%d", i), float64(i+1))
+	}
+	for i, v := range []float64{100, 200} {
+		add(fmt.Sprintf("web-canary-%d", i), v)
+	}
+	for _, d := range decoys {
+		l := `namespace="demo",pod="` + d + `",container="web"`
+		out = append(out, counter(`container_cpu_usage_seconds_total{`+l+`}`, 5000), gauge(`container_memory_working_set_bytes{`+l+`}`, 5e12))
+		if extra != nil {
+			out = append(out, extra(d)...)
+		}
+	}
+	return out
 }
 
 func asList(v any) []any {

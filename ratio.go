@@ -6,7 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/canarygen/canarygen/internal/jsonnetvm"
 	"github.com/canarygen/canarygen/internal/lint"
 )
 
@@ -55,7 +54,9 @@ type RatioSpec struct {
 
 // Ratios evaluates canarygen.ratio for each spec, in one library call.
 func Ratios(specs []RatioSpec) ([]Ratio, error) {
-	out, err := call(jsonnetvm.Library(0), "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
+	vm := takeLibVM(0)
+	out, err := call(vm.VM, "ratio", ratioCall, JsonnetOptions{}, arg("specs", specs))
+	giveLibVM(0, vm)
 	if err != nil {
 		return nil, libraryError("", err)
 	}

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 
-	"github.com/google/go-jsonnet"
 
 	"github.com/canarygen/canarygen/internal/encode"
 	"github.com/canarygen/canarygen/internal/jsonnetvm"
@@ -55,12 +55,13 @@ type Result struct {
 	Findings []lint.Finding
 }
 
-// Renderer renders inputs. It keeps one jsonnet VM per worker between
-// renders (the parsed library stays cached) and is not safe for concurrent
-// use; make one per goroutine.
+// Renderer renders inputs, on one jsonnet VM per worker, taken from and
+// given back to the process's VMs (the parsed library and its templates
+// stay cached in them). A Renderer is not safe for concurrent use; make one
+// per goroutine.
 type Renderer struct {
 	opts Options
-	vms  []*jsonnet.VM
+	vms  []*libVM
 }
 
 // NewRenderer prepares a renderer.
@@ -74,11 +75,33 @@ func NewRenderer(opts Options) (*Renderer, error) {
 // Render renders inputs together, as one stream: every selected workload of
 // the manifest inputs gets its set, placed among the other objects; jsonnet
 // programs give their objects as they evaluate.
-func (r *Renderer) Render(inputs ...Input) (*Result, error) { return r.render(inputs, false) }
+func (r *Renderer) Render(inputs ...Input) (*Result, error) { return r.render(inputs, nil) }
 
 // RenderYAML is Render with the objects encoded as a YAML stream (the bytes
 // encode.Encode gives): each set is encoded by the worker that rendered it.
-func (r *Renderer) RenderYAML(inputs ...Input) (*Result, error) { return r.render(inputs, true) }
+func (r *Renderer) RenderYAML(inputs ...Input) (*Result, error) {
+	out := newOutput(nil)
+	res, err := r.render(inputs, out)
+	if err != nil {
+		return nil, err
+	}
+	res.YAML = out.buf
+	return res, nil
+}
+
+// RenderTo is RenderYAML writing the stream to w instead of returning it
+// (Result.YAML is empty). Nothing is written unless every workload
+// renders; the sets wait in a temporary file rather than in memory until
+// they are written in stream order. On a failure to write, part of the
+// stream may have been written.
+func (r *Renderer) RenderTo(w io.Writer, inputs ...Input) (*Result, error) {
+	out := newOutput(w)
+	res, err := r.render(inputs, out)
+	if cerr := out.close(); err == nil && cerr != nil {
+		return nil, fmt.Errorf("write output: %w", cerr)
+	}
+	return res, err
+}
 
 // item is one object of the stream being rendered.
 type item struct {
@@ -89,7 +112,8 @@ type item struct {
 
 // task is one workload's library call and what came of it.
 type task struct {
-	at       int // index in the stream
+	at       int   // index in the stream
+	item     *item // the workload's, whose object do keeps only the identity of
 	workload Object
 	params   map[string]any
 	context  []Object
@@ -105,10 +129,12 @@ type task struct {
 	notes     []string
 	monitored *string // the Service:port of a ServiceMonitor the set renders
 	analysis  json.RawMessage
-	yaml      [][]byte // with YAML out: each member encoded
+	yaml      []piece // with YAML out: each member encoded
 }
 
-func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
+// render renders inputs; out, when not nil, takes the YAML.
+func (r *Renderer) render(inputs []Input, out *output) (*Result, error) {
+	defer r.releaseVMs()
 	items, err := r.read(inputs)
 	if err != nil {
 		return nil, err
@@ -117,8 +143,8 @@ func (r *Renderer) render(inputs []Input, yamlOut bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.run(calls, yamlOut)
-	return r.place(items, calls, yamlOut)
+	r.run(calls, out)
+	return r.place(items, calls, out)
 }
 
 // read reads every input into the stream: manifests with their file and
@@ -214,7 +240,7 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 	if ns, _ := r.params()["namespace"].(string); ns != "" {
 		opts["namespace"] = ns
 	}
-	out, err := call(r.libVM(0), "select", selectCall, r.opts.Jsonnet,
+	out, err := call(r.libVM(0).VM, "select", selectCall, r.opts.Jsonnet,
 		arg("objects", views), arg("params", r.params()), arg("workloads", workloads), arg("sources", sources), arg("opts", opts))
 	if err != nil {
 		return nil, libraryError("", err)
@@ -283,7 +309,7 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		if context == nil {
 			context = []Object{}
 		}
-		it.job = &task{at: at[v], workload: it.Object, params: params, context: context}
+		it.job = &task{at: at[v], item: it, workload: it.Object, params: params, context: context}
 		calls = append(calls, it.job)
 	}
 	for _, t := range sel.Templates {
@@ -356,7 +382,7 @@ func source(m manifest.Manifest) string {
 // calls). Each worker also decodes and, for YAML out, encodes its sets, so
 // that every step uses every worker and a big stream keeps YAML bytes
 // rather than object trees.
-func (r *Renderer) run(calls []*task, yamlOut bool) {
+func (r *Renderer) run(calls []*task, out *output) {
 	workers := min(r.workers(), len(calls))
 	if workers == 0 {
 		return
@@ -364,7 +390,7 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 	r.libVM(workers - 1) // grow r.vms before the workers share it
 	if workers == 1 {
 		for _, c := range calls { // on this goroutine, whose stack has grown already
-			r.do(0, c, yamlOut)
+			r.do(0, c, out)
 		}
 		return
 	}
@@ -375,7 +401,7 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 		go func() {
 			defer wg.Done()
 			for c := range next {
-				r.do(w, c, yamlOut)
+				r.do(w, c, out)
 			}
 		}()
 	}
@@ -387,18 +413,18 @@ func (r *Renderer) run(calls []*task, yamlOut bool) {
 }
 
 // do is one workload's call on worker w's VM.
-func (r *Renderer) do(w int, c *task, yamlOut bool) {
+func (r *Renderer) do(w int, c *task, out *output) {
 	if c.template {
-		r.doTemplate(w, c, yamlOut)
+		r.doTemplate(w, c, out)
 		return
 	}
 	program := renderCall
 	if r.opts.Analysis {
 		program = analysisCall
 	}
-	out, err := call(r.libVM(w), "render", program, r.opts.Jsonnet,
-		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload))
-	if err != nil {
+	vm := r.libVM(w)
+	if _, err := call(vm.VM, "render", program, r.opts.Jsonnet,
+		arg("objects", c.context), arg("params", c.params), arg("workload", c.workload)); err != nil {
 		var timeout *jsonnetvm.TimeoutError
 		if errors.As(err, &timeout) {
 			r.vms[w] = nil // still busy: never reuse it
@@ -406,35 +432,64 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 		c.err = err
 		return
 	}
+	// The result came as Go values (canarygen.result, vmpool.go): the
+	// objects are used as they are, the rest is small and read from JSON.
+	result, _ := vm.takeResult().(map[string]any)
+	objects, _ := result["objects"].(map[string]any)
 	var set struct {
-		Objects   map[string]json.RawMessage `json:"objects"`
-		Ratio     Ratio                      `json:"ratio"`
-		Notes     []string                   `json:"notes"`
-		Monitored *string                    `json:"monitored"`
-		Analysis  json.RawMessage            `json:"analysis"`
+		Ratio     Ratio                   `json:"ratio"`
+		Notes     []string                `json:"notes"`
+		Monitored *string                 `json:"monitored"`
+		Analysis  json.RawMessage         `json:"analysis"`
+		Templated map[string]templateFill `json:"templated"`
 	}
-	if err := json.Unmarshal(out, &set); err != nil {
-		c.err = fmt.Errorf("decode library output: %w", err)
+	rest, err := json.Marshal(map[string]any{"ratio": result["ratio"], "notes": result["notes"], "monitored": result["monitored"], "analysis": result["analysis"], "templated": result["templated"]})
+	if err == nil {
+		err = json.Unmarshal(rest, &set)
+	}
+	if err != nil || objects == nil {
+		c.err = fmt.Errorf("decode library output: %v", err)
 		return
 	}
 	c.ratio, c.notes, c.monitored, c.analysis = set.Ratio, set.Notes, set.Monitored, set.Analysis
-	for _, k := range slices.Sorted(maps.Keys(set.Objects)) {
-		var o Object
-		if err := manifest.DecodeJSON(set.Objects[k], &o); err != nil {
-			c.err = fmt.Errorf("decode library output: %w", err)
+	// Placement and the reports read only the workload's identity: a large
+	// stream keeps no more of its workloads than that.
+	c.workload, c.item.Object = nil, view(c.item.Object)
+	slots, err := r.fillTemplates(w, set.Templated)
+	if err != nil {
+		c.err = err
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(objects)) {
+		o, ok := objects[k].(map[string]any)
+		if !ok {
+			c.err = fmt.Errorf("decode library output: %s is not an object", k)
 			return
 		}
+		if v := slots[k]; v != nil {
+			n := 0
+			fillSlots(o, v, &n)
+			if n != len(v) {
+				c.err = fmt.Errorf("library output: %s: %d of %d slots filled", k, n, len(v))
+				return
+			}
+		}
 		c.members = append(c.members, o)
-		if yamlOut {
+		if out != nil {
 			y, err := encode.YAML([]Object{o})
 			if err != nil {
 				c.err = err
 				return
 			}
-			c.yaml = append(c.yaml, y)
+			p, err := out.keep(y)
+			if err != nil {
+				c.err = err
+				return
+			}
+			c.yaml = append(c.yaml, p)
 		}
 	}
-	if yamlOut { // keep what placement and lint read: the YAML is written
+	if out != nil { // keep what placement and lint read: the YAML is written
 		if r.opts.Lint {
 			c.members = lint.Views(c.members)
 		} else {
@@ -444,8 +499,8 @@ func (r *Renderer) do(w int, c *task, yamlOut bool) {
 }
 
 // doTemplate renders a Template input on worker w's VM.
-func (r *Renderer) doTemplate(w int, c *task, yamlOut bool) {
-	out, err := call(r.libVM(w), "template", templateCanariesCall, r.opts.Jsonnet,
+func (r *Renderer) doTemplate(w int, c *task, out *output) {
+	res, err := call(r.libVM(w).VM, "template", templateCanariesCall, r.opts.Jsonnet,
 		arg("template", c.workload), arg("params", c.params), arg("workloads", c.workloads))
 	if err != nil {
 		var timeout *jsonnetvm.TimeoutError
@@ -455,7 +510,7 @@ func (r *Renderer) doTemplate(w int, c *task, yamlOut bool) {
 		c.err = err
 		return
 	}
-	var res struct {
+	var set struct {
 		Template json.RawMessage `json:"template"`
 		Reports  []struct {
 			Object string   `json:"object"`
@@ -463,27 +518,34 @@ func (r *Renderer) doTemplate(w int, c *task, yamlOut bool) {
 			Notes  []string `json:"notes"`
 		} `json:"reports"`
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
+	if err := json.Unmarshal(res, &set); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
 	var t Object
-	if err := manifest.DecodeJSON(res.Template, &t); err != nil {
+	if err := manifest.DecodeJSON(set.Template, &t); err != nil {
 		c.err = fmt.Errorf("decode library output: %w", err)
 		return
 	}
 	c.members = []Object{t}
-	for _, rep := range res.Reports {
+	for _, rep := range set.Reports {
 		c.reports = append(c.reports, Report{Object: rep.Object, Ratio: rep.Ratio, Notes: rep.Notes})
 	}
-	if yamlOut {
+	if out != nil {
 		y, err := encode.YAML(c.members)
 		if err != nil {
 			c.err = err
 			return
 		}
-		c.yaml = [][]byte{y}
-		if !r.opts.Lint {
+		p, err := out.keep(y)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.yaml = []piece{p}
+		if r.opts.Lint {
+			c.members = lint.Views(c.members)
+		} else {
 			c.members = identities(c.members)
 		}
 	}
@@ -504,7 +566,7 @@ func identities(objs []Object) []Object {
 // workload was, in the set's order (stream.libsonnet does the same for
 // canarygen.stream). The first error in stream order is reported, however
 // the work was scheduled.
-func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, error) {
+func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, error) {
 	placeOf := map[string]int{}
 	for i, it := range items {
 		id := manifest.Identity(it.Object)
@@ -540,32 +602,39 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		}
 	}
 	res := &Result{}
+	var lintOpts lint.Options
+	if r.opts.Lint { // before anything is written
+		var err error
+		if lintOpts, err = lintOptions(r.params()); err != nil {
+			return nil, err
+		}
+	}
 	var linted []Object
-	emit := func(o Object, y []byte) error {
-		if yamlOut {
-			if y == nil {
-				var err error
-				if y, err = encode.YAML([]Object{o}); err != nil {
-					return err
-				}
-			}
-			res.YAML = append(res.YAML, y...)
-			if r.opts.Lint {
-				linted = append(linted, lint.Views([]Object{o})...)
-			}
+	emit := func(o Object, y *piece) error {
+		if out == nil {
+			res.Objects = append(res.Objects, o)
 			return nil
 		}
-		res.Objects = append(res.Objects, o)
-		return nil
+		if y == nil {
+			b, err := encode.YAML([]Object{o})
+			if err != nil {
+				return err
+			}
+			y = &piece{b: b}
+		}
+		if r.opts.Lint {
+			linted = append(linted, lint.Views([]Object{o})...)
+		}
+		return out.write(*y)
 	}
 	for i, it := range items {
 		c := it.job
 		if c == nil {
-			o, y := it.Object, []byte(nil)
+			o, y := it.Object, (*piece)(nil)
 			if m, ok := replacement[i]; ok {
 				o = m.c.members[m.k]
-				if yamlOut {
-					y = m.c.yaml[m.k]
+				if out != nil {
+					y = &m.c.yaml[m.k]
 				}
 			}
 			if err := emit(o, y); err != nil {
@@ -577,9 +646,9 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 			if j, ok := placeOf[manifest.Identity(o)]; ok && j != i {
 				continue // in the place of the input object it stands for
 			}
-			var y []byte
-			if yamlOut {
-				y = c.yaml[k]
+			var y *piece
+			if out != nil {
+				y = &c.yaml[k]
 			}
 			if err := emit(o, y); err != nil {
 				return nil, err
@@ -592,14 +661,10 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 		}
 	}
 	if r.opts.Lint {
-		if !yamlOut {
+		if out == nil {
 			linted = lint.Views(res.Objects)
 		}
-		opts, err := lintOptions(r.params())
-		if err != nil {
-			return nil, err
-		}
-		res.Findings = lint.Objects(linted, opts)
+		res.Findings = lint.Objects(linted, lintOpts)
 	}
 	return res, nil
 }
@@ -607,7 +672,7 @@ func (r *Renderer) place(items []*item, calls []*task, yamlOut bool) (*Result, e
 // sharedMonitor is the library's problem of two workloads whose rendered
 // ServiceMonitors would scrape one Service.
 func (r *Renderer) sharedMonitor(second, first *item, monitored string) error {
-	out, err := call(r.libVM(0), "sharedMonitor", sharedMonitorCall, r.opts.Jsonnet,
+	out, err := call(r.libVM(0).VM, "sharedMonitor", sharedMonitorCall, r.opts.Jsonnet,
 		arg("second", manifest.Describe(second.Object)), arg("first", manifest.Describe(first.Object)), arg("monitored", monitored))
 	if err != nil {
 		return libraryError(second.File, err)
@@ -619,13 +684,14 @@ func (r *Renderer) sharedMonitor(second, first *item, monitored string) error {
 	return &Error{File: second.File, Line: second.Line, Msg: p.Message, Hint: p.Hint}
 }
 
-// libVM is worker w's VM for library calls, made on first use.
-func (r *Renderer) libVM(w int) *jsonnet.VM {
+// libVM is worker w's VM for library calls, taken on first use from the
+// process's free VMs (vmpool.go), given back when the render ends.
+func (r *Renderer) libVM(w int) *libVM {
 	for len(r.vms) <= w {
 		r.vms = append(r.vms, nil)
 	}
 	if r.vms[w] == nil {
-		r.vms[w] = jsonnetvm.Library(r.opts.Jsonnet.MaxStack)
+		r.vms[w] = takeLibVM(r.opts.Jsonnet.MaxStack)
 	}
 	return r.vms[w]
 }

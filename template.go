@@ -22,6 +22,7 @@ type TemplateOptions struct {
 // evaluation (canarygen.openshiftTemplate); Result.Objects holds the
 // Template.
 func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (*Result, error) {
+	defer r.releaseVMs()
 	var objects []Object
 	file := ""
 	for _, in := range inputs {
@@ -55,7 +56,7 @@ func (r *Renderer) RenderTemplate(inputs []Input, topts TemplateOptions) (*Resul
 	if workloads == nil {
 		workloads = []string{}
 	}
-	out, err := call(r.libVM(0), "template", templateCall, r.opts.Jsonnet,
+	out, err := call(r.libVM(0).VM, "template", templateCall, r.opts.Jsonnet,
 		arg("objects", objects), arg("params", r.params()), arg("workloads", workloads), arg("template", template))
 	if err != nil {
 		return nil, libraryError(file, err)

@@ -65,7 +65,17 @@ error, 3 any other error (the config, a job that does not render, a file
 that cannot be read), whatever else was found. --prune deletes orphaned
 files, but only those gen wrote: it lists them in
 outputDir/.canarygen-outputs (commit it with them). --stdout prints every
-output, in job order, instead of writing files (Argo CD's plugin uses it).`
+output, in job order, instead of writing files (Argo CD's plugin uses it).
+
+A job is rendered again only when something it read changed (its inputs,
+the files its directory inputs hold, every file its jsonnet imports looked
+at, its flags, canarygen's version) or its output file no longer holds
+what it rendered: gen keeps what each job read and gave in the user's
+cache directory. --no-cache renders every job.
+
+fleetDashboard: {output: FILE, flags: {...}} writes one dashboard whose
+variables pick any canary, once per run, and renders the jobs without a
+dashboard each (README: Fleet dashboard).`
 
 const genExample = `  canarygen gen                       # write every output
   canarygen gen --check               # exit 1 when anything is stale, 3 when a job is broken
@@ -74,7 +84,13 @@ const genExample = `  canarygen gen                       # write every output
 // config is a canarygen.yaml.
 type config struct {
 	OutputDir string `json:"outputDir"`
-	Jobs      []struct {
+	// FleetDashboard, when set, is written once per run: one dashboard
+	// for every job's canaries, the jobs rendered without their own.
+	FleetDashboard *struct {
+		Output string                     `json:"output"`
+		Flags  map[string]json.RawMessage `json:"flags"`
+	} `json:"fleetDashboard"`
+	Jobs []struct {
 		Output string                     `json:"output"`
 		Inputs []string                   `json:"inputs"`
 		Flags  map[string]json.RawMessage `json:"flags"`
@@ -97,6 +113,7 @@ type genConfig struct {
 	outputDir string // as the jobs' outputs name it ("" for none)
 	realDir   string // outputDir, resolved
 	jobs      []*genJob
+	fleet     *genJob // fleetDashboard's: its fleet file is the output (nil: none)
 }
 
 // genJob is one job: a render with an output file.
@@ -120,6 +137,7 @@ func (c *cli) genCommand() *cobra.Command {
 	prune := fs.Bool("prune", false, "delete files in outputDir that no job writes any more and that gen wrote (listed in outputDir/"+recordName+")")
 	workers := fs.Int("jobs", runtime.GOMAXPROCS(0), "jobs rendered at once")
 	quiet := fs.BoolP("quiet", "q", false, "do not print replica reports on stderr")
+	noCache := fs.Bool("no-cache", false, "render every job, without the cache of what each read and gave (in the user's cache directory)")
 	sets := fs.StringArray("set", nil, "NAME=VALUE render flag for every job, overriding the file (repeatable)")
 	root := fs.String("root", "", "the directory tree every input, output and -J directory must lie in (default: the git repository holding the config, else its directory)")
 	unsafeImports := fs.Bool("unsafe-imports", false, "let jsonnet inputs import any file the process can read (never from the config file)")
@@ -147,7 +165,7 @@ func (c *cli) genCommand() *cobra.Command {
 		if err != nil {
 			return checkStatus(*check, err)
 		}
-		return c.gen(cfg, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers})
+		return c.gen(cfg, genMode{check: *check, stdout: *toStdout, prune: *prune, quiet: *quiet, workers: *workers, cache: !*noCache && !*toStdout})
 	}
 	return cmd
 }
@@ -155,15 +173,21 @@ func (c *cli) genCommand() *cobra.Command {
 type genMode struct {
 	check, stdout, prune, quiet bool
 	workers                     int
+	cache                       bool // skip jobs whose output is fresh (gencache.go)
 }
 
 // gen renders every job in parallel, then writes, prints or checks their
 // outputs in job order.
 func (c *cli) gen(cfg *genConfig, mode genMode) error {
 	type result struct {
-		data []byte
-		res  *canarygen.Result
-		err  error
+		data   []byte
+		res    *canarygen.Result
+		cached *cacheEntry // fresh: not rendered
+		err    error
+	}
+	var cache *genCache
+	if mode.cache {
+		cache = openGenCache(cfg.file)
 	}
 	jobs := cfg.jobs
 	results := make([]result, len(jobs))
@@ -174,8 +198,8 @@ func (c *cli) gen(cfg *genConfig, mode genMode) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				data, res, err := jobs[i].run(nil)
-				results[i] = result{data, res, err}
+				data, res, cached, err := cache.run(jobs[i].renderJob)
+				results[i] = result{data, res, cached, err}
 			}
 		}()
 	}
@@ -192,6 +216,14 @@ func (c *cli) gen(cfg *genConfig, mode genMode) error {
 		if res.err != nil {
 			c.report(fmt.Errorf("%s: job %s: %w", cfg.file, job.output, res.err), flagName)
 			failed, broken = true, true
+			continue
+		}
+		if res.cached != nil {
+			if !mode.quiet {
+				for _, rep := range res.cached.Reports {
+					fmt.Fprintf(c.stderr, "canarygen: %s\n", rep)
+				}
+			}
 			continue
 		}
 		switch {
@@ -223,6 +255,23 @@ func (c *cli) gen(cfg *genConfig, mode genMode) error {
 			printReports(c.stderr, res.res.Reports)
 		}
 	}
+	if cache != nil {
+		renders := make([]*renderJob, len(jobs))
+		for i, j := range jobs {
+			renders[i] = j.renderJob
+		}
+		if err := cache.save(renders); err != nil {
+			fmt.Fprintf(c.stderr, "canarygen: warning: gen cache: %s\n", err)
+		}
+	}
+	if f := cfg.fleet; f != nil {
+		stale, err := c.genFleet(f, mode)
+		if err != nil {
+			c.report(err, flagName)
+			failed, broken = true, true
+		}
+		failed = failed || stale
+	}
 	if cfg.outputDir != "" && !mode.stdout {
 		if err := c.orphans(cfg, mode); err != nil {
 			if !errors.Is(err, errReported) {
@@ -240,6 +289,33 @@ func (c *cli) gen(cfg *genConfig, mode genMode) error {
 	return nil
 }
 
+// outputs are the jobs that write files: the jobs and the fleet dashboard's.
+func (cfg *genConfig) outputs() []*genJob {
+	if cfg.fleet == nil {
+		return cfg.jobs
+	}
+	return append(slices.Clip(cfg.jobs), cfg.fleet)
+}
+
+// genFleet writes, prints or checks (stale: it differs) the fleet
+// dashboard, once for all jobs.
+func (c *cli) genFleet(f *genJob, mode genMode) (stale bool, err error) {
+	if mode.stdout {
+		data, err := f.fleetYAML()
+		if err == nil {
+			_, err = c.stdout.Write(data)
+		}
+		return false, err
+	}
+	if !mode.check {
+		if err := os.MkdirAll(filepath.Dir(f.real), 0o755); err != nil {
+			return false, err
+		}
+	}
+	f.check = mode.check
+	return c.writeFleet(f.renderJob)
+}
+
 // recordName is the file, in outputDir, that lists what gen wrote there:
 // --prune deletes only files it lists.
 const recordName = ".canarygen-outputs"
@@ -255,9 +331,9 @@ var errReported = errors.New("reported")
 // --check the record of what gen wrote is brought up to date.
 func (c *cli) orphans(cfg *genConfig, mode genMode) error {
 	written := map[string]bool{}
-	for _, j := range cfg.jobs {
+	for _, j := range cfg.outputs() {
 		written[j.real] = true
-		if abs, err := filepath.Abs(j.output); err == nil {
+		if abs, err := filepath.Abs(j.output); err == nil && j.output != "" {
 			written[abs] = true
 		}
 	}
@@ -340,7 +416,7 @@ func updateRecord(file string, recorded map[string]bool, cfg *genConfig) error {
 	for o := range recorded {
 		entries[o] = true
 	}
-	for _, j := range cfg.jobs {
+	for _, j := range cfg.outputs() {
 		if rel, err := filepath.Rel(cfg.realDir, j.real); err == nil && within(cfg.realDir, j.real) {
 			entries[filepath.ToSlash(rel)] = true
 		}
@@ -438,7 +514,32 @@ func parseConfig(file string, data []byte, opts genOptions) (*genConfig, error) 
 	if err != nil {
 		return nil, err
 	}
+	// With a fleet dashboard the jobs render no dashboard of their own.
+	userOverrides := opts.overrides
+	if c.FleetDashboard != nil {
+		opts.overrides = maps.Clone(opts.overrides)
+		if opts.overrides == nil {
+			opts.overrides = map[string]json.RawMessage{}
+		}
+		opts.overrides["no-dashboard"] = json.RawMessage("true")
+	}
 	outputs := map[string]string{} // resolved output -> the job that writes it
+	// output resolves the output of where (as the file names it), checks
+	// it lies in the tree and that nothing else writes it, and claims it.
+	output := func(where, out string) (string, error) {
+		real, err := inside(where, "output", out)
+		if err != nil {
+			return "", err
+		}
+		if first, dup := outputs[real]; dup {
+			return "", fail(fmt.Sprintf("%s: output %s is also written by %s", where, out, first), "")
+		}
+		if real == configReal {
+			return "", fail(where+": output "+out+" is the config file itself", "")
+		}
+		outputs[real] = where
+		return real, nil
+	}
 	inputs := map[string]string{}  // resolved input -> the first job that reads it
 	var jobs []*genJob
 	for i, cj := range c.Jobs {
@@ -483,29 +584,51 @@ func parseConfig(file string, data []byte, opts genOptions) (*genConfig, error) 
 		if err := checkBounds(fileJob.jsonnet, defaults.jsonnet); err != nil {
 			return nil, fail(where+": flags: "+err.Error(), "raise a bound on the command line: canarygen gen --set NAME=VALUE")
 		}
-		job := fileJob
+		job, jobArgs := fileJob, append(args, inputArgs...)
 		if len(opts.overrides) > 0 {
-			if job, err = parseRender(append(overrideArgs(cj.Flags, opts.overrides, fileJob.inputs, rel), inputArgs...)); err != nil {
+			jobArgs = append(overrideArgs(cj.Flags, opts.overrides, fileJob.inputs, rel), inputArgs...)
+			if job, err = parseRender(jobArgs); err != nil {
 				return nil, fail(where+": "+err.Error(), "")
 			}
 		}
+		job.args = jobArgs // what the job is, for gen's cache
 		if job.jsonnet.Root == "" {
 			job.jsonnet.Root = cfg.root
 		}
 		job.jsonnet.UnsafeImports = opts.unsafeImports
 		job.output = rel(cj.Output)
-		real, err := inside(where, "output", cj.Output)
+		real, err := output(where, cj.Output)
 		if err != nil {
 			return nil, err
 		}
-		if first, dup := outputs[real]; dup {
-			return nil, fail(fmt.Sprintf("%s: output %s is also written by %s", where, cj.Output, first), "")
-		}
-		if real == configReal {
-			return nil, fail(where+": output "+cj.Output+" is the config file itself", "")
-		}
-		outputs[real] = where
 		jobs = append(jobs, &genJob{renderJob: job, real: real})
+	}
+	if fd := c.FleetDashboard; fd != nil {
+		const where = "fleetDashboard"
+		if fd.Output == "" {
+			return nil, fail(where+": needs an output", "fleetDashboard: {output: FILE, flags: {...}}")
+		}
+		if err := checkJobFlags(fd.Flags); err != nil {
+			return nil, fail(where+": flags: "+err.Error(), "")
+		}
+		args, err := flagArgs(fd.Flags, rel)
+		if err != nil {
+			return nil, fail(where+": "+err.Error(), "")
+		}
+		if len(userOverrides) > 0 {
+			args = overrideArgs(fd.Flags, userOverrides, []string{os.DevNull}, rel)
+		}
+		// The input is never read: the fleet dashboard is made of options alone.
+		job, err := parseRender(append(args, "--fleet-dashboard="+rel(fd.Output), os.DevNull))
+		if err != nil {
+			return nil, fail(where+": "+err.Error(), "")
+		}
+		real, err := output(where, fd.Output)
+		if err != nil {
+			return nil, err
+		}
+		job.output = ""
+		cfg.fleet = &genJob{renderJob: job, real: real}
 	}
 	for _, real := range slices.Sorted(maps.Keys(outputs)) {
 		where := outputs[real]
@@ -560,7 +683,7 @@ func within(dir, path string) bool {
 }
 
 // notJobFlags are render flags a job may not set: the file says them.
-var notJobFlags = map[string]bool{"output": true, "o": true, "check": true, "help": true}
+var notJobFlags = map[string]bool{"output": true, "o": true, "check": true, "help": true, "fleet-dashboard": true}
 
 // commandLineOnly are render flags that widen what a job reads: only the
 // person running gen may give them, as gen's own flags.
@@ -646,8 +769,18 @@ func overrideArgs(flags, overrides map[string]json.RawMessage, inputs []string, 
 		}
 		merged[k] = overrides[k]
 	}
-	args, _ := flagArgs(merged, func(p string) string { return p }) // --set paths are the command line's
-	return args
+	// The file's paths are relative to it, --set's to the command line.
+	fromFile, fromSet := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	for k, v := range merged {
+		if _, set := overrides[k]; set {
+			fromSet[k] = v
+		} else {
+			fromFile[k] = v
+		}
+	}
+	args, _ := flagArgs(fromFile, rel)
+	setArgs, _ := flagArgs(fromSet, func(p string) string { return p })
+	return append(args, setArgs...)
 }
 
 // checkSet checks a --set NAME=VALUE on its own, as a render flag: a

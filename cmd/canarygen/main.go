@@ -27,6 +27,7 @@ const (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdin, stdoutWriter(), os.Stderr))
 }
 

@@ -22,7 +22,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// gen's cache goes to a directory of the tests', not the user's.
+	cache, err := os.MkdirTemp("", "canarygen-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
+	os.RemoveAll(cache)
 	stopPrometheus() // canarygen analyze's tests may have started one
 	os.Exit(code)
 }

@@ -102,8 +102,13 @@ type renderJob struct {
 	annotations bool     // per-workload settings from canarygen.dev/ annotations
 	inputs      []string // as given; directories are read by run
 	recursive   bool     // -R: directories' subdirectories too
+	fleet       string         // --fleet-dashboard: the file of the fleet dashboard
+	fleetParams map[string]any // the options it is rendered with (params, before its dashboard is off)
 
 	lint bool // run lint over the rendered objects (not with --openshift)
+
+	args    []string                       // gen: the render arguments the job was parsed from
+	onInput func(name string, data []byte) // told of each input read (gen's cache)
 }
 
 // addRenderFlags declares render's flags: the settings, then output and
@@ -113,6 +118,7 @@ func addRenderFlags(fs *pflag.FlagSet) {
 	addSettingFlags(fs, canarygen.Template)
 	addInputFlags(fs)
 	fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout ('-': stdout); the format is --format")
+	fs.String("fleet-dashboard", "", "write one dashboard that picks any canary to FILE (atomically), and no dashboard per workload (README: Fleet dashboard)")
 	fs.String("format", "yaml", "output format: yaml (a stream) or json (a v1 List)")
 	fs.BoolP("quiet", "q", false, "do not print the replica report on stderr")
 	fs.Bool("check", false, "compare with the -o file instead of writing it: exit 0 when it is up to date, 1 with a diff when it is stale, 3 when the render fails (2: usage)")
@@ -152,6 +158,7 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 	job := &renderJob{values: settingValues(fs, canarygen.Workload, canarygen.Stream, canarygen.Template)}
 	job.openshift, _ = fs.GetBool("openshift")
 	output, _ := fs.GetString("output")
+	job.fleet, _ = fs.GetString("fleet-dashboard")
 	job.format, _ = fs.GetString("format")
 	job.quiet, _ = fs.GetBool("quiet")
 	job.check, _ = fs.GetBool("check")
@@ -224,11 +231,46 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 		}
 		return nil, err
 	}
+	if job.fleet != "" {
+		if job.openshift {
+			return nil, usagef("render", "--fleet-dashboard renders manifests, not an OpenShift Template")
+		}
+		if job.fleet == job.output {
+			return nil, usagef("render", "--fleet-dashboard %s: the same file as -o", job.fleet)
+		}
+		job.fleetParams = job.params
+		job.params = maps.Clone(job.params)
+		job.params["dashboard"] = false // the fleet's dashboard serves every workload
+	}
 	return job, nil
 }
 
-// run renders the job: the bytes to write, and what the render reports.
-func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
+// fleetYAML is the job's fleet dashboard as YAML.
+func (job *renderJob) fleetYAML() ([]byte, error) {
+	o, err := canarygen.FleetDashboard(job.fleetParams)
+	if err != nil {
+		return nil, err
+	}
+	return encode.YAML([]canarygen.Object{o})
+}
+
+// writeFleet writes (or with --check compares) the job's fleet dashboard.
+func (c *cli) writeFleet(job *renderJob) (stale bool, err error) {
+	if job.fleet == "" {
+		return false, nil
+	}
+	data, err := job.fleetYAML()
+	if err != nil {
+		return false, err
+	}
+	if job.check {
+		return c.checkFile(job.fleet, data)
+	}
+	return false, c.write(data, job.fleet)
+}
+
+// renderer reads the job's inputs and makes its renderer.
+func (job *renderJob) renderer(stdin io.Reader) (*canarygen.Renderer, []canarygen.Input, error) {
 	files, err := expandDirs(job.inputs, job.recursive)
 	if err != nil {
 		return nil, nil, err
@@ -239,6 +281,9 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if job.onInput != nil {
+			job.onInput(f, data)
+		}
 		inputs[i] = canarygen.Input{Name: f, Data: data}
 	}
 	opts := canarygen.Options{Params: job.params, Workloads: job.values.Workloads(), Jsonnet: job.jsonnet, Lint: job.lint && !job.openshift}
@@ -246,6 +291,26 @@ func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
 		opts.WorkloadParams = job.annotationParams
 	}
 	r, err := canarygen.NewRenderer(opts)
+	return r, inputs, err
+}
+
+// streams tells whether the job's output is written as it is rendered
+// (stream): a YAML stream, not compared with a file.
+func (job *renderJob) streams() bool { return job.format == "yaml" && !job.openshift && !job.check }
+
+// stream renders the job's YAML stream into w; nothing is written unless
+// every workload renders.
+func (job *renderJob) stream(stdin io.Reader, w io.Writer) (*canarygen.Result, error) {
+	r, inputs, err := job.renderer(stdin)
+	if err != nil {
+		return nil, err
+	}
+	return r.RenderTo(w, inputs...)
+}
+
+// run renders the job: the bytes to write, and what the render reports.
+func (job *renderJob) run(stdin io.Reader) ([]byte, *canarygen.Result, error) {
+	r, inputs, err := job.renderer(stdin)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -347,6 +412,18 @@ func (c *cli) render(job *renderJob) error {
 	if job.annotations {
 		name = annotationName
 	}
+	if job.streams() {
+		res, err := c.streamTo(job)
+		if err == nil {
+			_, err = c.writeFleet(job)
+		}
+		if err != nil {
+			c.report(err, name)
+			return exitCode(exitFailure)
+		}
+		c.printReports(job, res)
+		return nil
+	}
 	data, res, err := job.run(c.stdin)
 	if err != nil {
 		c.report(err, name)
@@ -360,17 +437,51 @@ func (c *cli) render(job *renderJob) error {
 		if err != nil {
 			return checkStatus(true, err)
 		}
-		if stale {
+		fleetStale, err := c.writeFleet(job)
+		if err != nil {
+			return checkStatus(true, err)
+		}
+		if stale || fleetStale {
 			return exitCode(exitFailure)
 		}
 	} else if err := c.write(data, job.output); err != nil {
 		return err
+	} else if _, err := c.writeFleet(job); err != nil {
+		c.report(err, name)
+		return exitCode(exitFailure)
 	}
+	c.printReports(job, res)
+	return nil
+}
+
+// printReports prints what a render reports: the replicas (unless
+// --quiet) and lint's warnings.
+func (c *cli) printReports(job *renderJob, res *canarygen.Result) {
 	if !job.quiet {
 		printReports(c.stderr, res.Reports)
 	}
 	printLintWarnings(c.stderr, res.Findings)
-	return nil
+}
+
+// streamTo renders the job into its -o file (atomically: a temporary file
+// renamed into place) or stdout, as it is rendered.
+func (c *cli) streamTo(job *renderJob) (*canarygen.Result, error) {
+	if job.output == "" {
+		return job.stream(c.stdin, c.stdout)
+	}
+	f, err := files.Create(job.output)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", job.output, err)
+	}
+	res, err := job.stream(c.stdin, f)
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", job.output, err)
+	}
+	return res, nil
 }
 
 // checkFile compares data with file and, when they differ (a file that

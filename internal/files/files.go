@@ -85,96 +85,15 @@ func Resolve(path string) (real string, proc bool, err error) {
 	return p, false, nil
 }
 
-// WriteAtomic writes data to path:
-//
-//   - a regular file (or none yet) is replaced atomically: data goes to a
-//     temporary file beside it, which is synced and renamed over it, with
-//     the old file's mode (and, for root, its owner); on failure the old
-//     file is untouched and the temporary file removed. A file the user may
-//     not write is refused with the system's error, even where the
-//     directory would allow replacing it;
-//   - a symbolic link is followed: its target is replaced, the link stays;
-//   - anything else (a device, a FIFO, /dev/stdout) is opened and written
-//     in place, never replaced.
+// WriteAtomic writes data to path, as Create and Commit do.
 func WriteAtomic(path string, data []byte) error {
-	real, proc, err := Resolve(path)
-	if err != nil {
-		return err
-	}
-	if proc {
-		return writeInPlace(path, data)
-	}
-	st, err := os.Stat(real)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return replace(real, data, nil)
-	case err != nil:
-		return err
-	case st.IsDir():
-		return &fs.PathError{Op: "write", Path: path, Err: syscall.EISDIR}
-	case !st.Mode().IsRegular():
-		return writeInPlace(real, data)
-	}
-	// The permission the user has on the file, not on its directory.
-	f, err := os.OpenFile(real, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return replace(real, data, st)
-}
-
-// writeInPlace writes to a file that must not be replaced. A regular file
-// reached through /proc (stdout redirected to a file) is appended to, as
-// the shell's own descriptor would write, rather than truncated under it.
-func writeInPlace(path string, data []byte) error {
-	flags := os.O_WRONLY
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		flags |= os.O_APPEND
-	}
-	f, err := os.OpenFile(path, flags, 0)
+	f, err := Create(path)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
+		f.Abort()
 		return err
 	}
-	return f.Close()
-}
-
-// replace renames a new file with data over path; old is the file there.
-func replace(path string, data []byte, old fs.FileInfo) (err error) {
-	perm := os.FileMode(0o644)
-	if old != nil {
-		perm = old.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if old != nil {
-		if err = keepOwner(tmp, old); err != nil {
-			return err
-		}
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return f.Commit()
 }

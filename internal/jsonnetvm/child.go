@@ -58,6 +58,8 @@ type request struct {
 	File    string
 	Source  string
 	Options Options
+	// Record asks for the files the imports looked at (Options.OnRead).
+	Record bool
 }
 
 // header is the child's first line on stdout; the output follows it.
@@ -65,6 +67,15 @@ type header struct {
 	OK     bool            `json:"ok,omitempty"`
 	Error  *manifest.Error `json:"error,omitempty"`
 	Memory int64           `json:"memory,omitempty"` // what it held when it stopped
+	Reads  []childRead     `json:"reads,omitempty"`  // with request.Record
+}
+
+// childRead is one file the child's imports looked at: its data, or
+// Missing when there was no such file.
+type childRead struct {
+	Path    string `json:"path"`
+	Data    []byte `json:"data,omitempty"`
+	Missing bool   `json:"missing,omitempty"`
 }
 
 // EvaluateFile evaluates the jsonnet input file (its source given) with
@@ -117,7 +128,7 @@ func Size(n int64) string {
 }
 
 func evaluateInChild(exe, file string, src []byte, opts Options) (string, error) {
-	req, err := json.Marshal(request{File: file, Source: string(src), Options: opts})
+	req, err := json.Marshal(request{File: file, Source: string(src), Options: opts, Record: opts.OnRead != nil})
 	if err != nil {
 		return "", err
 	}
@@ -141,9 +152,18 @@ func evaluateInChild(exe, file string, src []byte, opts Options) (string, error)
 	}
 	r := bufio.NewReader(stdout)
 	var h header
-	line, readErr := r.ReadSlice('\n')
+	line, readErr := r.ReadBytes('\n')
 	if readErr == nil {
 		readErr = json.Unmarshal(line, &h)
+	}
+	if opts.OnRead != nil {
+		for _, rd := range h.Reads {
+			if rd.Missing {
+				opts.OnRead(rd.Path, nil)
+			} else {
+				opts.OnRead(rd.Path, append([]byte{}, rd.Data...))
+			}
+		}
 	}
 	max := maxOutput(opts)
 	var out []byte
@@ -248,12 +268,18 @@ func serveChild(in io.Reader, out *os.File) int {
 	})
 	opts := req.Options
 	opts.Timeout = 0 // the parent kills the child
+	var reads []childRead
+	if req.Record {
+		opts.OnRead = func(path string, data []byte) {
+			reads = append(reads, childRead{Path: path, Data: data, Missing: data == nil})
+		}
+	}
 	result, err := Evaluate(Program(req.File, opts), req.File, req.Source, opts)
 	mu.Lock()
 	if err != nil {
-		writeHeader(w, header{Error: Err(req.File, err)})
+		writeHeader(w, header{Error: Err(req.File, err), Reads: reads})
 	} else {
-		writeHeader(w, header{OK: true})
+		writeHeader(w, header{OK: true, Reads: reads})
 		w.WriteString(result)
 	}
 	if err := w.Flush(); err != nil {

@@ -71,6 +71,14 @@ type Options struct {
 	// DefaultMaxMemory), while it runs, and which is killed at Timeout.
 	Isolate   bool
 	MaxMemory int64
+
+	// OnRead, when set, is told of every file a jsonnet input's imports
+	// look at, in the order the importer looks: its path as searched and
+	// what it read (nil: no such file). What a render read is what decides
+	// its output (gen's cache); files of the embedded library are not
+	// reported.
+	// With Isolate the child records the reads and the parent reports them.
+	OnRead func(path string, data []byte) `json:"-"`
 }
 
 // DefaultMaxImport bounds each file a jsonnet input imports: as much as
@@ -92,6 +100,7 @@ type importer struct {
 	cache  map[string]jsonnet.Contents
 	// maxSize bounds each imported file (0: DefaultMaxImport).
 	maxSize int
+	onRead func(path string, data []byte)
 	// allowed, when not nil, are the directories (absolute, symlinks
 	// resolved) files may be read from: the import sandbox.
 	allowed []string
@@ -210,6 +219,9 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 		return c, true, nil
 	}
 	if st, err := os.Stat(p); err != nil || st.IsDir() {
+		if im.onRead != nil {
+			im.onRead(p, nil)
+		}
 		return jsonnet.Contents{}, false, nil
 	}
 	if err := im.permitted(p); err != nil {
@@ -218,6 +230,9 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	data, err := im.read(p)
 	if err != nil {
 		return jsonnet.Contents{}, false, err
+	}
+	if im.onRead != nil {
+		im.onRead(p, data)
 	}
 	c := jsonnet.MakeContentsRaw(data)
 	im.cache[p] = c
@@ -296,14 +311,33 @@ func Program(file string, opts Options) *jsonnet.VM {
 	proj := projectOf(file)
 	imp := newImporter(append(slices.Clip(proj.jpath), opts.JPath...), proj.vendor)
 	imp.maxSize = opts.MaxImportSize
+	imp.onRead = opts.OnRead
 	if !opts.UnsafeImports {
-		root := opts.Root
-		if root == "" {
-			root = repoRoot(file)
-		}
-		imp.sandbox(append(append([]string{root}, proj.readable...), opts.JPath...)...)
+		imp.sandbox(sandboxDirs(file, proj, opts)...)
 	}
 	return newVM(imp, opts)
+}
+
+func sandboxDirs(file string, proj inputProject, opts Options) []string {
+	root := opts.Root
+	if root == "" {
+		root = repoRoot(file)
+	}
+	return append(append([]string{root}, proj.readable...), opts.JPath...)
+}
+
+// Layout describes where a jsonnet input's imports are looked up and may be
+// read from, as Program finds them from the files around it (its project,
+// vendor/ directory, repository): two layouts that describe alike resolve
+// and permit the same imports, given the same files.
+func Layout(file string, opts Options) string {
+	proj := projectOf(file)
+	imp := newImporter(append(slices.Clip(proj.jpath), opts.JPath...), proj.vendor)
+	if !opts.UnsafeImports {
+		imp.sandbox(sandboxDirs(file, proj, opts)...)
+	}
+	j, _ := json.Marshal(map[string]any{"jpath": imp.jpath, "vendor": imp.vendor, "allowed": imp.allowed})
+	return string(j)
 }
 
 // Library makes a VM for calls into the library: it imports only the

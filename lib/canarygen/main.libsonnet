@@ -114,6 +114,12 @@ local new(workload, params={}, objects=[]) =
 
   new:: new,
 
+  // The fleet dashboard (dashboard.libsonnet): one ConfigMap whose
+  // dashboard picks any canary with its variables, for repositories with
+  // many canaries, rendered with `dashboard: false` each. params: as
+  // new's; the track label, suffix and dashboard options apply.
+  fleetDashboard(params={}):: dashboard.fleet(util.merge(defaults, params)),
+
   // A whole input at once: canarygen.stream(objects, params) gives every
   // selected StatefulSet and Deployment its set, among the other objects
   // (see stream.libsonnet).
@@ -154,6 +160,16 @@ local new(workload, params={}, objects=[]) =
   // it; its parameters stay and the canaries' are added (see
   // templates.libsonnet). Gives { template, reports }.
   openshiftCanaries(template, params={}, workloads=[]):: templates.canaries(new, template, params, workloads),
+
+  // For callers that fill the templates of the dashboard and the rules
+  // themselves (the CLI, in Go; see slots.libsonnet): the template of an
+  // id, as a set's `templated` names them in `canarygen.new(...) {
+  // slotted:: true }`, which holds slots in place of those values.
+  template(id)::
+    local p = std.splitLimit(id, '/', 1);
+    if p[0] == 'dashboard' then dashboard.template(p[1])
+    else if p[0] == 'rules' then rules.template(p[1])
+    else error 'canarygen: no template ' + id,
 
   // For callers that dispatch workloads themselves (the CLI): the kinds
   // canarygen.new reads among `objects`, and the selection of a stream.

@@ -12,6 +12,11 @@
 // job, trackLabel, trackValue, metrics, partition (null, or { first, total }
 // in partition mode). range: '5m', '$__rate_interval' (Grafana), or '$range'
 // (canarygen analyze fills it in).
+//
+// kind null is any kind (the fleet dashboard, where the names are Grafana
+// variables): a track's pods are those its StatefulSet, or a ReplicaSet of
+// its Deployment, owns (kube-state-metrics' kube_pod_owner), and its
+// replicas the Deployment's or the StatefulSet's, whichever exists.
 local util = import 'util.libsonnet';
 
 function(ctx, range) {
@@ -56,6 +61,16 @@ function(ctx, range) {
       stable: inNs('pod=~"' + podPattern(ctx.name) + '"'),
       canary: inNs('pod=~"' + podPattern(ctx.canaryName) + '"'),
     },
+  local fleet = ctx.kind == null,
+  // Fleet (whose namespace is always a variable): a series of every pod of
+  // the namespace, joined with the pods the track's workload owns; else the
+  // series of the track's pods.
+  local owned(t) =
+    'max by (namespace, pod) (kube_pod_owner{' + inNs('owner_kind="StatefulSet", owner_name="' + workload(t) + '"') + '}'
+    + ' or kube_pod_owner{' + inNs('owner_kind="ReplicaSet", owner_name=~"' + workload(t) + '-[a-z0-9]+"') + '})',
+  local ofPods(t, metric, rest, f) =
+    if fleet then f(metric + '{namespace="' + ctx.namespace + '"' + rest + '}') + ' * on (namespace, pod) group_left() ' + owned(t)
+    else f(metric + '{' + q.pods[t] + rest + '}'),
   local rate(metric, s) = sum('rate(' + metric + '{' + s + '}[' + range + '])'),
   local errorSel(t) = q.sel[t] + ', ' + m.requestsCodeLabel + '=~"' + m.errorCodes + '"',
 
@@ -67,30 +82,35 @@ function(ctx, range) {
   quantile(quant, t):: 'histogram_quantile(' + quant + ', sum by (' + by('le') + ') (rate(' + m.durationBucket + '{' + q.sel[t] + '}[' + range + '])))',
 
   local avgPerPod(x) = (if anyNamespace then 'avg by (namespace) (' else 'avg(') + 'sum by (' + by('pod') + ') (' + x + '))',
-  cpu(t):: avgPerPod('rate(container_cpu_usage_seconds_total{' + q.pods[t] + ', container!="", container!="POD"}[' + range + '])'),
-  memory(t):: avgPerPod('container_memory_working_set_bytes{' + q.pods[t] + ', container!="", container!="POD"}'),
-  restarts(t):: sum('increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[1h])'),
+  local containers = ', container!="", container!="POD"',
+  cpu(t):: avgPerPod(ofPods(t, 'container_cpu_usage_seconds_total', containers, function(s) 'rate(' + s + '[' + range + '])')),
+  memory(t):: avgPerPod(ofPods(t, 'container_memory_working_set_bytes', containers, function(s) s)),
+  restarts(t):: sum(ofPods(t, 'kube_pod_container_status_restarts_total', '', function(s) 'increase(' + s + '[1h])')),
 
   // For canarygen analyze, which compares samples of the two tracks: no
   // series of error responses is no errors, not no data; restarts per pod,
   // so that tracks of different sizes compare; ready over desired replicas.
   errorRatioOrZero(t):: '(' + q.errors(t) + ' or ' + (if anyNamespace then q.requests(t) + ' * 0' else 'vector(0)') + ') / ' + q.requests(t),
-  restartsPerPod(t):: avgPerPod('increase(kube_pod_container_status_restarts_total{' + q.pods[t] + '}[' + range + '])'),
+  restartsPerPod(t):: avgPerPod(ofPods(t, 'kube_pod_container_status_restarts_total', '', function(s) 'increase(' + s + '[' + range + '])')),
   readiness(t):: q.ready(t) + ' / ' + q.desired(t),
 
   local workload(t) = if t == 'canary' then ctx.canaryName else ctx.name,
+  local sts(metric, t) = sum(metric + '{' + inNs('statefulset="' + workload(t) + '"') + '}'),
+  local deploy(metric, t) = sum(metric + '{' + inNs('deployment="' + workload(t) + '"') + '}'),
   // Partition mode: per-track readiness from the pods; the desired split is
-  // the rendered one.
+  // the rendered one. Fleet: the Deployment's, or else the StatefulSet's.
   ready(t)::
     if part then sum('kube_pod_status_ready{' + q.pods[t] + ', condition="true"}')
-    else if ctx.kind == 'StatefulSet' then sum('kube_statefulset_status_replicas_ready{' + inNs('statefulset="' + workload(t) + '"') + '}')
-    else sum('kube_deployment_status_replicas_available{' + inNs('deployment="' + workload(t) + '"') + '}'),
+    else if fleet then '(' + deploy('kube_deployment_status_replicas_available', t) + ' or ' + sts('kube_statefulset_status_replicas_ready', t) + ')'
+    else if ctx.kind == 'StatefulSet' then sts('kube_statefulset_status_replicas_ready', t)
+    else deploy('kube_deployment_status_replicas_available', t),
   // Partition mode's desired split is a number: a vector() without the
   // namespace label would match nothing when the namespace is not pinned.
   desired(t)::
     if part then
       local n = std.toString(if t == 'canary' then ctx.partition.total - ctx.partition.first else ctx.partition.first);
       if anyNamespace then n else 'vector(' + n + ')'
-    else if ctx.kind == 'StatefulSet' then sum('kube_statefulset_replicas{' + inNs('statefulset="' + workload(t) + '"') + '}')
-    else sum('kube_deployment_spec_replicas{' + inNs('deployment="' + workload(t) + '"') + '}'),
+    else if fleet then '(' + deploy('kube_deployment_spec_replicas', t) + ' or ' + sts('kube_statefulset_replicas', t) + ')'
+    else if ctx.kind == 'StatefulSet' then sts('kube_statefulset_replicas', t)
+    else deploy('kube_deployment_spec_replicas', t),
 }

@@ -1,16 +1,21 @@
 // Small helpers shared by the library. Portable to C++ jsonnet 0.18:
 // no std.round, std.any/all, std.objectRemoveKey, std.sum, std.isEmpty.
 
-// Character classes as objects, for O(1) std.objectHas. They are file-level
-// locals, so they are built once per import, not once per call: as object
-// locals they were rebuilt in every call and cost milliseconds per check.
+// Character classes, as objects for O(1) std.objectHas or as strings for
+// std.stripChars. They are file-level locals, so they are built once per
+// import, not once per call: as object locals they were rebuilt in every
+// call and cost milliseconds per check.
 local charSet(s) = { [ch]: true for ch in std.stringChars(s) };
 local lower = 'abcdefghijklmnopqrstuvwxyz';
 local digits = '0123456789';
-local alnum = charSet(lower + std.asciiUpper(lower) + digits);
-local labelChars = charSet(lower + std.asciiUpper(lower) + digits + '-_.');
-local dnsChars = charSet(lower + digits + '-.');
-local onlyChars(s, set) = std.length([ch for ch in std.stringChars(s) if !std.objectHas(set, ch)]) == 0;
+local alnumChars = lower + std.asciiUpper(lower) + digits;
+local alnum = charSet(alnumChars);
+local labelChars = alnumChars + '-_.';
+local dnsChars = lower + digits + '-.';
+// Whether s holds only characters of chars: std.stripChars, a builtin in
+// go-jsonnet, instead of a comprehension over the characters (about a
+// hundred allocations a character).
+local onlyChars(s, chars) = std.stripChars(s, chars) == '';
 local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.length(s) - 1]);
 
 {
@@ -52,10 +57,15 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
 
   // Nested get: path(w, ['spec', 'template', 'metadata', 'labels'], {}).
   // The default when a step is missing or not an object.
+  // (By index: keys[1:] is std.slice, which costs tens of allocations a
+  // call in go-jsonnet.)
   path(o, keys, default=null)::
-    if std.length(keys) == 0 then o
-    else if std.isObject(o) && std.objectHas(o, keys[0]) then $.path(o[keys[0]], keys[1:], default)
-    else default,
+    local n = std.length(keys);
+    local step(v, i) =
+      if i == n then v
+      else if std.isObject(v) && std.objectHas(v, keys[i]) then step(v[keys[i]], i + 1)
+      else default;
+    step(o, 0),
 
   // An object's metadata fields, null-safe.
   nameOf(o):: $.path(o, ['metadata', 'name']),
@@ -193,7 +203,8 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
   // Prometheus label name for a Kubernetes label key (podTargetLabels
   // sanitizes every character outside [a-zA-Z0-9_] to '_').
   promLabel(k)::
-    std.join('', [if std.objectHas(alnum, ch) then ch else '_' for ch in std.stringChars(k)]),
+    if onlyChars(k, alnumChars) then k  // most keys: 'track'
+    else std.join('', [if std.objectHas(alnum, ch) then ch else '_' for ch in std.stringChars(k)]),
 
   // A string safe inside a double-quoted PromQL regex: Kubernetes names only
   // carry [a-z0-9.-], and '.' must be escaped (\\. inside the string).
