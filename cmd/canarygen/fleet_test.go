@@ -86,3 +86,25 @@ jobs:
 		t.Fatalf("fleet output written by a job: exit %d: %s", code, stderr)
 	}
 }
+
+// render --fleet-dashboard writes the dashboard to its own file, and only
+// there: never to stdout or to the -o file, where it would sit with the
+// workloads' objects.
+func TestRenderFleetDashboardFile(t *testing.T) {
+	dir := t.TempDir()
+	fleet, out := filepath.Join(dir, "fleet.yaml"), filepath.Join(dir, "out.yaml")
+	if _, stderr, code := runCLI("render", "-q", "--canary-percent", "10", "--fleet-dashboard", fleet, "-o", out, "examples/deployment/web.yaml"); code != 0 {
+		t.Fatalf("render: exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(readFile(t, fleet), "grafana_dashboard"); n != 1 || strings.Contains(readFile(t, out), "grafana_dashboard") {
+		t.Fatalf("the fleet file holds %d dashboards; the output holds one too: %v", n, strings.Contains(readFile(t, out), "grafana_dashboard"))
+	}
+	for _, c := range []struct{ fleet, want string }{
+		{"-", "--fleet-dashboard -: names a file, not stdout"},
+		{out, "the same file as -o"},
+	} {
+		if _, stderr, code := runCLI("render", "--canary-percent", "10", "--fleet-dashboard", c.fleet, "-o", out, "examples/deployment/web.yaml"); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("--fleet-dashboard %s: exit %d: %s", c.fleet, code, stderr)
+		}
+	}
+}

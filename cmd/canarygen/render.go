@@ -235,8 +235,12 @@ func newRenderJob(fs *pflag.FlagSet, inputs []string) (*renderJob, error) {
 		if job.openshift {
 			return nil, usagef("render", "--fleet-dashboard renders manifests, not an OpenShift Template")
 		}
+		const ownFile = "the fleet dashboard goes to a file of its own, not with the workloads' output"
+		if job.fleet == "-" {
+			return nil, &usageError{cmd: "render", msg: "--fleet-dashboard -: names a file, not stdout", hint: ownFile}
+		}
 		if job.fleet == job.output {
-			return nil, usagef("render", "--fleet-dashboard %s: the same file as -o", job.fleet)
+			return nil, &usageError{cmd: "render", msg: fmt.Sprintf("--fleet-dashboard %s: the same file as -o", job.fleet), hint: ownFile}
 		}
 		job.fleetParams = job.params
 		job.params = maps.Clone(job.params)
