@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"sync"
 
-
 	"github.com/canarygen/canarygen/internal/encode"
 	"github.com/canarygen/canarygen/internal/jsonnetvm"
 	"github.com/canarygen/canarygen/internal/lint"

@@ -540,7 +540,7 @@ func parseConfig(file string, data []byte, opts genOptions) (*genConfig, error) 
 		outputs[real] = where
 		return real, nil
 	}
-	inputs := map[string]string{}  // resolved input -> the first job that reads it
+	inputs := map[string]string{} // resolved input -> the first job that reads it
 	var jobs []*genJob
 	for i, cj := range c.Jobs {
 		where := fmt.Sprintf("jobs[%d]", i)

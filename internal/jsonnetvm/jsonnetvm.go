@@ -100,7 +100,7 @@ type importer struct {
 	cache  map[string]jsonnet.Contents
 	// maxSize bounds each imported file (0: DefaultMaxImport).
 	maxSize int
-	onRead func(path string, data []byte)
+	onRead  func(path string, data []byte)
 	// allowed, when not nil, are the directories (absolute, symlinks
 	// resolved) files may be read from: the import sandbox.
 	allowed []string
