@@ -100,7 +100,7 @@ type renderJob struct {
 	check       bool
 	quiet       bool
 	annotations bool           // per-workload settings from canarygen.dev/ annotations
-	inputs      []string       // as given; directories are read by run
+	inputs      []string       // as given; renderer reads directories
 	recursive   bool           // -R: directories' subdirectories too
 	fleet       string         // --fleet-dashboard: the file of the fleet dashboard
 	fleetParams map[string]any // the options it is rendered with (params, before its dashboard is off)
