@@ -269,6 +269,12 @@ func corpus() []corpusCase {
 			want: "write /dev/stdout: standard output is closed"},
 		{name: "version to a full stdout", args: []string{"version"}, stdoutFile: "/dev/full", code: 1,
 			want: "write /dev/stdout: no space left on device"},
+		{name: "help to a closed stdout", args: []string{"render", "--help"}, closeStdout: true, code: 1,
+			want: "write output: write /dev/stdout: standard output is closed"},
+		{name: "--version to a full stdout", args: []string{"--version"}, stdoutFile: "/dev/full", code: 1,
+			want: "write /dev/stdout: no space left on device"},
+		{name: "completion to a full stdout", args: []string{"completion", "bash"}, stdoutFile: "/dev/full", code: 1,
+			want: "write /dev/stdout: no space left on device"},
 	}...)
 	return cases
 }

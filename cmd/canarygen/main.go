@@ -70,9 +70,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitCode(exitUsage)
 		},
 	}
+	// What cobra prints itself (help, completion scripts) goes through out,
+	// which keeps its first write error: help lost on a closed stdout is a
+	// failure, not exit 0.
+	out := &watchedWriter{w: stdout}
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd.Name(), msg: err.Error()}
@@ -82,7 +86,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.Flags().Bool("version", false, "print the version")
 	root.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if v, _ := cmd.Flags().GetBool("version"); v {
-			fmt.Fprintln(stdout, currentVersion())
+			if _, err := fmt.Fprintln(stdout, currentVersion()); err != nil {
+				return err
+			}
 			return exitCode(exitOK)
 		}
 		return nil
@@ -101,5 +107,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		err = &usageError{msg: fmt.Sprintf("unknown command %q", name), hint: "commands are " + strings.Join(cmds, ", ")}
 	}
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("write output: %w", out.err)
+	}
 	return c.exit(err, flagName)
+}
+
+// watchedWriter writes to w and keeps the first error.
+type watchedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (ww *watchedWriter) Write(p []byte) (int, error) {
+	n, err := ww.w.Write(p)
+	if err != nil && ww.err == nil {
+		ww.err = err
+	}
+	return n, err
 }
