@@ -82,7 +82,8 @@ type analyzeJob struct {
 	watch        bool
 	watchOpts    analyze.WatchOptions
 	timeout      time.Duration
-	inputs       []string
+	inputs       []string // as given; models reads directories
+	recursive    bool     // -R: directories' subdirectories too
 }
 
 func (c *cli) analyzeCommand() *cobra.Command {
@@ -145,18 +146,20 @@ func addAnalyzeFlags(fs *pflag.FlagSet) *analyzeJob {
 	fs.IntVar(&w.ConsecutiveErrorLimit, "consecutive-error-limit", 4, "with --watch: inconclusive when more measurements than this in a row could not be taken")
 	fs.DurationVar(&w.Deadline, "deadline", 30*time.Minute, "with --watch: inconclusive when there is no verdict after this long (0: none)")
 	addSettingFlags(fs, canarygen.Workload, canarygen.Stream)
+	addInputFlags(fs)
 	return job
 }
 
 // check reads and checks analyze's flags and inputs.
 func (job *analyzeJob) check(fs *pflag.FlagSet, args []string) error {
 	w := &job.watchOpts
-	job.inputs = args
+	job.inputs = inputNames(fs, args)
+	job.recursive, _ = fs.GetBool("recursive")
 	switch {
 	case job.client.URL == "":
 		return usagef("analyze", "--prometheus URL is required")
 	case len(job.inputs) == 0:
-		return usagef("analyze", "no input: give the manifest file(s) you render, or - for stdin")
+		return usagef("analyze", "no input: give the manifest files or directories you render, or - for stdin (as arguments or with -f)")
 	case job.format != "table" && job.format != "json":
 		return usagef("analyze", "--format %q: want table or json", job.format)
 	case job.step <= 0:
@@ -287,8 +290,12 @@ func (job *analyzeJob) models(stdin io.Reader) ([]analyze.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	files, err := expandDirs(job.inputs, job.recursive)
+	if err != nil {
+		return nil, err
+	}
 	var inputs []canarygen.Input
-	for _, f := range job.inputs {
+	for _, f := range files {
 		data, err := readInput(f, stdin)
 		if err != nil {
 			return nil, err

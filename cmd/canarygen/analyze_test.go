@@ -215,6 +215,22 @@ func TestAnalyzeUsage(t *testing.T) {
 			t.Errorf("%v: exit status %d, want 2 and %q\n%s%s", c.args, code, c.want, out, errOut)
 		}
 	}
+	// Inputs as render takes them: -f, directories (here one that holds
+	// the Deployment twice, with and without its HPA: refused as render
+	// refuses it), a directory with no manifest.
+	empty := t.TempDir()
+	for _, c := range [][]string{
+		{"-f", "examples/deployment", "appears twice"},
+		{empty, "is a directory with no .yaml, .yml or .json file"},
+	} {
+		_, errOut, code := runCLI(append([]string{"analyze", "--prometheus", "http://127.0.0.1:9"}, c[:len(c)-1]...)...)
+		if code != exitUsage || !strings.Contains(errOut, c[len(c)-1]) {
+			t.Errorf("analyze %v: exit status %d, want 2 and %q\n%s", c[:len(c)-1], code, c[len(c)-1], errOut)
+		}
+	}
+	if _, errOut, code := runCLI("analyze", "--prometheus", "http://127.0.0.1:9", "-f", "examples/deployment/web.yaml"); code != exitInconclusive || !strings.Contains(errOut, "connection refused") {
+		t.Errorf("-f web.yaml, unreachable Prometheus: exit status %d\n%s", code, errOut)
+	}
 	// Prometheus unreachable: no verdict.
 	_, errOut, code := runCLI("analyze", "--prometheus", "http://127.0.0.1:9", "examples/deployment/web.yaml")
 	if code != exitInconclusive || !strings.Contains(errOut, "connection refused") {
