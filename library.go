@@ -57,8 +57,11 @@ const (
 	// The fleet dashboard's ConfigMap.
 	fleetCall = `function(params) (import 'main.libsonnet').fleetDashboard(std.parseJson(params))
 `
-	// The defaults other tools (lint) recognise canaries by.
-	defaultsCall = `local d = (import 'main.libsonnet').defaults;
+	// The defaults other tools (lint) recognise canaries by: main's
+	// defaults, read from their own file (importing nothing) so that a
+	// process that renders no manifest (a jsonnet input, evaluated in the
+	// child process) parses no more of the library than that.
+	defaultsCall = `local d = import 'defaults.libsonnet';
 { trackKey: d.track.key, trackValue: d.track.value, suffix: d.canary.suffix }
 `
 )

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/canarygen/canarygen/internal/gcgoal"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 )
 
 func main() {
-	tuneGC()
+	gcgoal.Set(gcgoal.MinHeap, 0)
 	os.Exit(run(os.Args[1:], os.Stdin, stdoutWriter(), os.Stderr))
 }
 

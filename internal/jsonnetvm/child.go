@@ -9,12 +9,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/canarygen/canarygen/internal/gcgoal"
 	"github.com/canarygen/canarygen/internal/manifest"
 )
 
@@ -24,10 +24,10 @@ import (
 // input is evaluated in a child process of the program itself (it must
 // call ServeChild first thing, as canarygen's main package does), which:
 //
-//   - tells the Go runtime the limit (debug.SetMemoryLimit), so garbage is
-//     collected before it counts, and watches the memory the runtime holds
-//     (runtime/metrics) every 5 ms, ending itself with a clean error when
-//     it crosses MaxMemory;
+//   - sets the collector's goal below the limit (gcgoal: the CLI's, with
+//     the limit as its ceiling), so garbage is collected before it counts,
+//     and watches the memory the runtime holds (runtime/metrics) every
+//     5 ms, ending itself with a clean error when it crosses MaxMemory;
 //   - limits its data segment (RLIMIT_DATA on Linux: the memory the Go
 //     runtime maps; address space it only reserves is not counted) to
 //     MaxMemory plus the runtime's own, so that the kernel refuses what
@@ -257,7 +257,8 @@ func serveChild(in io.Reader, out *os.File) int {
 	}
 	limit := maxMemory(req.Options)
 	limitData(limit + childOverhead) // the backstop: see the top of the file
-	debug.SetMemoryLimit(limit * 9 / 10)
+	// The collector's goal is the CLI's, below the limit.
+	gcgoal.Set(min(gcgoal.MinHeap, limit*9/10), limit*9/10)
 	w := bufio.NewWriterSize(out, 1<<20)
 	var mu sync.Mutex // one header: the result's or the watchdog's
 	go watchMemory(limit, func(used int64) {
