@@ -1,11 +1,11 @@
 package canarygen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -115,12 +115,14 @@ func (t *template) fill(id string, values map[string]*string) (string, error) {
 	return b.String(), nil
 }
 
-// escapeJSON is go-jsonnet's escaping of a string (unparseString, which
-// std.escapeStringJson and manifestJsonEx use), without the quotes.
+// escapeJSON is a string as go-jsonnet's std.manifestJsonEx writes it,
+// without the quotes: encoding/json without HTML escaping (its
+// jsonEncode), which escapes U+2028 and U+2029 and writes U+007F to U+009F
+// as they are.
 func escapeJSON(s string) string {
-	clean := true
+	clean := utf8.ValidString(s)
 	for _, c := range s {
-		if c < 0x20 || c == '"' || c == '\\' || (c >= 0x7f && c <= 0x9f) || c == utf8.RuneError {
+		if !clean || c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029' {
 			clean = false
 			break
 		}
@@ -128,34 +130,12 @@ func escapeJSON(s string) string {
 	if clean {
 		return s
 	}
-	var b strings.Builder
-	for _, c := range s {
-		switch c {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if c < 0x20 || (c >= 0x7f && c <= 0x9f) {
-				b.WriteString(`\u`)
-				h := strconv.FormatInt(int64(c), 16)
-				b.WriteString(strings.Repeat("0", 4-len(h)) + h)
-			} else {
-				b.WriteRune(c)
-			}
-		}
-	}
-	return b.String()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	q := b.Bytes()
+	return string(q[1 : len(q)-2]) // the quotes and the newline
 }
 
 // fillTemplates fills a set's templates on worker w: for each object of

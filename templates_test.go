@@ -28,7 +28,7 @@ func TestGoFillLikeLibrary(t *testing.T) {
 	for i, p := range []map[string]any{
 		{},
 		{"canary": map[string]any{"percent": "10"}},
-		{"dashboard": map[string]any{"title": "Web \"canary\" \\ ünïcode\tand a\nnewline \ue000 \u2028 \x7f", "metrics": map[string]any{"durationBucket": nil}}},
+		{"dashboard": map[string]any{"title": "Web \"canary\" \\ ünïcode\tand a\nnewline \ue000 \u2028 \u2029 \x7f \u0085 \u009f \x00", "metrics": map[string]any{"durationBucket": nil}}},
 		{"dashboard": map[string]any{"metrics": map[string]any{"requests": nil}}},
 		{"track": map[string]any{"key": "example.com/track", "value": "next"}, "canary": map[string]any{"suffix": "-next"}},
 		{"prometheusRule": map[string]any{"runbookUrl": "https://runbooks.example.com/?q=\"x\"", "errorRatioFloor": 0.005, "severity": "page \ue000"}},

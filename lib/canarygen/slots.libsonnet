@@ -25,8 +25,11 @@
 // std.split works under C++ jsonnet 0.18 (one-character separators only).
 local mark = std.char(57344);
 
-// A string as std.manifestJsonEx writes it between quotes.
-local escape(s) = local q = std.escapeStringJson(s); std.substr(q, 1, std.length(q) - 2);
+// A string as std.manifestJsonEx writes it between quotes: std.manifestJson
+// of the string itself, not std.escapeStringJson, which go-jsonnet writes
+// differently (U+2028 and U+2029 as they are, U+007F to U+009F escaped:
+// the other way round).
+local escape(s) = local q = std.manifestJson(s); std.substr(q, 1, std.length(q) - 2);
 
 {
   // The slot named k, for a string of an object.

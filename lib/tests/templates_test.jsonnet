@@ -50,6 +50,10 @@ local cases = [
   [web, metrics({ errorCodes: null }), true],
   [web, metrics({ requests: 'grpc_server_handled_total', requestsCodeLabel: 'grpc_code', errorCodes: 'Unknown|Internal|Unavailable' }), true],
   [web, { dashboard: { title: 'Web "canary" \\ ünïcode\tand a\nnewline' } }, true],
+  // Characters go-jsonnet's std.escapeStringJson and std.manifestJsonEx
+  // write differently: the fill writes them as the direct path does.
+  [web, { dashboard: { title: 'line ' + std.char(8232) + ' para ' + std.char(8233) + ' del ' + std.char(127) + ' nel ' + std.char(133) + ' c1 ' + std.char(159) + ' nul ' + std.char(0) } }, true],
+  [web, { prometheusRule: { runbookUrl: 'https://x.example.com/' + std.char(8232) + std.char(127) } }, true],
   // The slot character in a string: escaped alone.
   [web, { dashboard: { title: 'a ' + std.char(57344) + ' b' } }, true],
   [web, { track: { key: 'example.com/track', value: 'canary-v2' } }, true],
