@@ -71,8 +71,8 @@ local workload(m) =
       ct.name
       for ct in (if std.isArray(m.containers) then m.containers else [])
       if std.isObject(ct) && std.isString(util.get(ct, 'image'))
-         && std.length([ch for ch in std.stringChars(ct.image) if std.member(['<', '>', ' ', '\t', '{', '}'], ch)]) > 0
-         && std.length(std.findSubstr('${', ct.image)) == 0
+         && std.length([ch for ch in ['<', '>', ' ', '\t', '{', '}'] if util.contains(ct.image, ch)]) > 0
+         && !util.contains(ct.image, '${')
     ];
     if std.length(badImages) > 0 then
       m.fail('spec.template.spec.containers',

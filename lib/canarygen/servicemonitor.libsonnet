@@ -21,7 +21,6 @@ local portsOf(svc) = [p for p in util.path(svc, ['spec', 'ports'], []) if std.is
 local namesOf(svc) = [p.name for p in portsOf(svc) if std.isString(util.get(p, 'name'))];
 local describeIn(svc, ns) = 'Service ' + (if ns != null then ns + '/' else '') + util.str(util.nameOf(svc));
 local quote(names) = std.join(', ', [util.show(n) for n in names]);
-local contains(s, part) = std.length(std.findSubstr(part, s)) > 0;
 
 // m: model.libsonnet's facts.
 function(m) {
@@ -63,7 +62,7 @@ function(m) {
   local rules = [
     ['the `metricsPort` option names it', function(svc) if c.metricsPort != null && std.member(namesOf(svc), c.metricsPort) then [c.metricsPort] else []],
     ['its name says metrics', function(svc) [p for p in preferred if std.member(namesOf(svc), p)][0:1]],
-    ['its name contains "metrics"', function(svc) [p for p in namesOf(svc) if contains(p, 'metrics')]],
+    ['its name contains "metrics"', function(svc) [p for p in namesOf(svc) if util.contains(p, 'metrics')]],
     ['the prometheus.io/port annotation names its port', function(svc) local a = annotatedPort(svc); if a == null then [] else a],
     ['it is named "http" (as Prometheus, Thanos and Grafana name their metrics port)', function(svc) if std.member(namesOf(svc), 'http') then ['http'] else []],
   ],
@@ -145,7 +144,7 @@ function(m) {
   // The labels the ServiceMonitor selects the Service by: its labels
   // without those that change with each release.
   local selectLabels = util.without(util.path(set.metricsService, ['metadata', 'labels'], {}), model.releaseLabels),
-  local https = std.isString(set.metricsPort) && contains(set.metricsPort, 'https') && !std.objectHas(c.serviceMonitor.endpoint, 'scheme'),
+  local https = std.isString(set.metricsPort) && util.contains(set.metricsPort, 'https') && !std.objectHas(c.serviceMonitor.endpoint, 'scheme'),
 
   // The Service a ServiceMonitor canarygen renders (not an adopted one)
   // scrapes, "namespace/name:port", or null: two workloads whose rendered
