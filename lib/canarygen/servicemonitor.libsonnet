@@ -66,13 +66,16 @@ function(m) {
     ['the prometheus.io/port annotation names its port', function(svc) local a = annotatedPort(svc); if a == null then [] else a],
     ['it is named "http" (as Prometheus, Thanos and Grafana name their metrics port)', function(svc) if std.member(namesOf(svc), 'http') then ['http'] else []],
   ],
-  // The first rule that fits a candidate: [rule, service, ports].
-  local fits = [
-    [r[0], svc, r[1](svc)]
-    for r in (if c.metricsPort != null then rules[0:1] else rules[1:])
-    for svc in candidates
-    if std.length(r[1](svc)) > 0
-  ],
+  // The first rule that fits a candidate: [rule, service, ports], or null.
+  // Each rule runs once per candidate, and none after the first that fits
+  // (a comprehension would run them all, twice).
+  local tries = [[r, svc] for r in (if c.metricsPort != null then rules[0:1] else rules[1:]) for svc in candidates],
+  local firstFit(i) =
+    if i == std.length(tries) then null
+    else
+      local ports = tries[i][0][1](tries[i][1]);
+      if std.length(ports) > 0 then [tries[i][0][0], tries[i][1], ports] else firstFit(i + 1),
+  local fit = firstFit(0),
 
   // What the ServiceMonitor goes with: { service, port, reason, adopted
   // (the input's ServiceMonitor, or null), problem (a failure, or null) }.
@@ -93,8 +96,8 @@ function(m) {
                    'drop `metricsPort` to keep what the ServiceMonitor scrapes, or change the ServiceMonitor')
           else null,
       }
-    else if std.length(fits) > 0 then
-      local f = fits[0];
+    else if fit != null then
+      local f = fit;
       {
         service: f[1],
         port: f[2][0],
