@@ -17,8 +17,8 @@ local util = import 'util.libsonnet';
 
 local preferred = ['metrics', 'http-metrics'];
 
-local portsOf(svc) = [p for p in util.path(svc, ['spec', 'ports'], []) if std.isObject(p)];
-local namesOf(svc) = [p.name for p in portsOf(svc) if std.isString(util.get(p, 'name'))];
+local portsOf(svc) = [p for p in util.path(svc, ['spec', 'ports'], []) if std.type(p) == 'object'];
+local namesOf(svc) = [p.name for p in portsOf(svc) if std.type(util.get(p, 'name')) == 'string'];
 local describeIn(svc, ns) = 'Service ' + (if ns != null then ns + '/' else '') + util.str(util.nameOf(svc));
 local quote(names) = std.join(', ', [util.show(n) for n in names]);
 
@@ -50,14 +50,14 @@ function(m) {
     local pick(o) = util.path(o, ['metadata', 'annotations', 'prometheus.io/port']);
     local fromPods = pick(m.template);
     local value = if fromPods != null then fromPods else pick(svc);
-    local number = if std.isString(value) && std.length(value) > 0 && std.length([ch for ch in std.stringChars(value) if ch < '0' || ch > '9']) == 0 then std.parseInt(value)
+    local number = if std.type(value) == 'string' && std.length(value) > 0 && std.length([ch for ch in std.stringChars(value) if ch < '0' || ch > '9']) == 0 then std.parseInt(value)
     else if util.isInt(value) then value else null;
     local containerPort(name) = [p.containerPort for ct in m.containers for p in util.get(ct, 'ports', []) if util.get(p, 'name') == name];
     local serves(p) =
       number != null && (util.get(p, 'port') == number || util.get(p, 'targetPort') == number
-                         || (std.isString(util.get(p, 'targetPort')) && std.member(containerPort(p.targetPort), number)));
+                         || (std.type(util.get(p, 'targetPort')) == 'string' && std.member(containerPort(p.targetPort), number)));
     if number == null then null
-    else [util.get(p, 'name') for p in portsOf(svc) if serves(p) && std.isString(util.get(p, 'name'))],
+    else [util.get(p, 'name') for p in portsOf(svc) if serves(p) && std.type(util.get(p, 'name')) == 'string'],
   // [why, function of a Service giving the ports that fit].
   local rules = [
     ['the `metricsPort` option names it', function(svc) if c.metricsPort != null && std.member(namesOf(svc), c.metricsPort) then [c.metricsPort] else []],
@@ -83,7 +83,7 @@ function(m) {
     if std.length(adoptable) > 0 then
       local sm = adoptable[0][0];
       local svc = adoptable[0][1];
-      local ports = [util.get(e, 'port') for e in util.path(sm, ['spec', 'endpoints'], []) if std.isString(util.get(e, 'port'))];
+      local ports = [util.get(e, 'port') for e in util.path(sm, ['spec', 'endpoints'], []) if std.type(util.get(e, 'port')) == 'string'];
       {
         service: svc,
         port: if std.length(ports) > 0 then ports[0] else null,
@@ -147,7 +147,7 @@ function(m) {
   // The labels the ServiceMonitor selects the Service by: its labels
   // without those that change with each release.
   local selectLabels = util.without(util.path(set.metricsService, ['metadata', 'labels'], {}), model.releaseLabels),
-  local https = std.isString(set.metricsPort) && util.contains(set.metricsPort, 'https') && !std.objectHas(c.serviceMonitor.endpoint, 'scheme'),
+  local https = std.type(set.metricsPort) == 'string' && util.contains(set.metricsPort, 'https') && !std.objectHasEx(c.serviceMonitor.endpoint, 'scheme', false),
 
   // The Service a ServiceMonitor canarygen renders (not an adopted one)
   // scrapes, "namespace/name:port", or null: two workloads whose rendered
