@@ -90,7 +90,7 @@ function(ctx, opts)
       if std.member(builtinNames, m.name) then fail(field + '.name', util.show(m.name) + ' is a built-in metric', 'tune it under analysis.metrics.' + m.name + ', or pick another name') else true,
       if std.length([v for v in users[0:i] if std.isObject(v) && util.get(v, 'name') == m.name]) > 0 then fail(field + '.name', util.show(m.name) + ' is given twice') else true,
       if !std.isString(util.get(m, 'query')) then fail(field + '.query', 'must be a PromQL string') else true,
-      if std.length(std.findSubstr('$selector', m.query)) == 0 && std.length(std.findSubstr('$pods', m.query)) == 0 then
+      if !util.contains(m.query, '$selector') && !util.contains(m.query, '$pods') then
         fail(field + '.query',
              'has neither $selector nor $pods, so the canary and the stable would get the same query',
              'select the series with {$selector} (namespace, job and track) or {$pods} (pod names of the track)')

@@ -17,9 +17,9 @@ local maxStatefulSetName = 52;
 
 local options(m) =
   local params = m.params;
-  local unknownParams = if std.isObject(params) then util.unknownKeys(defaults, params, checkedKeys) else [];
+  local unknownParams = if std.type(params) == 'object' then util.unknownKeys(defaults, params, checkedKeys) else [];
   [
-    if !std.isObject(params) then util.fail(m.where, '', 'options must be an object, got ' + util.show(params)) else true,
+    if std.type(params) != 'object' then util.fail(m.where, '', 'options must be an object, got ' + util.show(params)) else true,
     if std.length(unknownParams) > 0 then
       local path = std.split(unknownParams[0], '.');
       local parent = std.foldl(function(o, k) o[k], path[0:std.length(path) - 1], defaults);
@@ -38,8 +38,8 @@ local selectorTrackKey(m) =
   local c = m.config;
   local key = c.track.key;
   local exprs = util.path(m.spec, ['selector', 'matchExpressions'], []);
-  local onKey = if std.isArray(exprs) then [e for e in exprs if std.isObject(e) && util.get(e, 'key') == key] else [];
-  if std.isObject(m.selector) && std.objectHas(m.selector, key) && !(c.track.stable != null && m.selector[key] == c.track.stable) then
+  local onKey = if std.type(exprs) == 'array' then [e for e in exprs if std.type(e) == 'object' && util.get(e, 'key') == key] else [];
+  if std.type(m.selector) == 'object' && std.objectHasEx(m.selector, key, false) && !(c.track.stable != null && m.selector[key] == c.track.stable) then
     m.fail('track.key',
            util.show(key) + " is a key of the stable's selector (" + key + '=' + util.show(m.selector[key])
            + '); the track label needs a key of its own, which the canary sets and the Service leaves out',
@@ -56,12 +56,12 @@ local workload(m) =
   local c = m.config;
   local w = m.workload;
   [
-    if !std.isObject(w) then util.fail('', 'workload', 'must be a StatefulSet or Deployment object, got ' + util.show(std.type(w))) else true,
+    if std.type(w) != 'object' then util.fail('', 'workload', 'must be a StatefulSet or Deployment object, got ' + util.show(std.type(w))) else true,
     if m.kind != 'StatefulSet' && m.kind != 'Deployment' then
       m.fail('kind', 'must be StatefulSet or Deployment, got ' + util.show(m.kind), 'canarygen makes canaries of apps/v1 StatefulSets and Deployments')
     else true,
     if util.get(w, 'apiVersion') != 'apps/v1' then m.fail('apiVersion', 'must be apps/v1, got ' + util.show(util.get(w, 'apiVersion'))) else true,
-    if !std.isString(m.name) || m.name == '' then m.fail('metadata.name', 'is missing') else true,
+    if std.type(m.name) != 'string' || m.name == '' then m.fail('metadata.name', 'is missing') else true,
     if m.namespace != null && !util.isDNSLabel(m.namespace) then
       m.fail('metadata.namespace',
              util.show(m.namespace) + ' is not a valid namespace (a DNS label: lowercase letters, digits and "-")',
@@ -69,10 +69,10 @@ local workload(m) =
     else true,
     local badImages = [
       ct.name
-      for ct in (if std.isArray(m.containers) then m.containers else [])
-      if std.isObject(ct) && std.isString(util.get(ct, 'image'))
-         && std.length([ch for ch in std.stringChars(ct.image) if std.member(['<', '>', ' ', '\t', '{', '}'], ch)]) > 0
-         && std.length(std.findSubstr('${', ct.image)) == 0
+      for ct in (if std.type(m.containers) == 'array' then m.containers else [])
+      if std.type(ct) == 'object' && std.type(util.get(ct, 'image')) == 'string'
+         && std.length([ch for ch in ['<', '>', ' ', '\t', '{', '}'] if util.contains(ct.image, ch)]) > 0
+         && !util.contains(ct.image, '${')
     ];
     if std.length(badImages) > 0 then
       m.fail('spec.template.spec.containers',
@@ -81,25 +81,25 @@ local workload(m) =
     else true,
     local noImage = [
       util.get(ct, 'name')
-      for ct in (if std.isArray(m.containers) then m.containers else [])
-      if std.isObject(ct) && (!std.isString(util.get(ct, 'image')) || ct.image == '')
+      for ct in (if std.type(m.containers) == 'array' then m.containers else [])
+      if std.type(ct) == 'object' && (std.type(util.get(ct, 'image')) != 'string' || ct.image == '')
     ];
     if std.length(noImage) > 0 then
       m.fail('spec.template.spec.containers',
              'container ' + util.show(noImage[0]) + ' has no image, and the API server refuses a container without one (the canary would copy it)',
              "give the workload its images before canarygen (a kustomize images: transformer listed before canarygen's, a Helm value)")
     else true,
-    if !std.isObject(m.selector) || std.length(m.selector) == 0 then
+    if std.type(m.selector) != 'object' || std.length(m.selector) == 0 then
       m.fail('spec.selector.matchLabels', 'is missing or empty', 'the Service selects both tracks by these labels; give the workload a matchLabels selector')
     else true,
-    if !std.isObject(m.podLabels) then m.fail('spec.template.metadata.labels', 'is missing') else true,
+    if std.type(m.podLabels) != 'object' then m.fail('spec.template.metadata.labels', 'is missing') else true,
     local missing = [k for k in std.objectFields(m.selector) if util.get(m.podLabels, k) != m.selector[k]];
     if std.length(missing) > 0 then
       m.fail('spec.template.metadata.labels',
              'does not carry the selector label ' + util.show(missing[0]) + '=' + util.show(m.selector[missing[0]]),
              'the selector must match the pod labels; Kubernetes rejects this workload as it is')
     else true,
-    if !std.isArray(m.containers) || std.length(m.containers) == 0 then m.fail('spec.template.spec.containers', 'is missing or empty') else true,
+    if std.type(m.containers) != 'array' || std.length(m.containers) == 0 then m.fail('spec.template.spec.containers', 'is missing or empty') else true,
     if !util.isLabelKey(c.track.key) then m.fail('track.key', util.show(c.track.key) + ' is not a valid label key') else true,
     if !util.isLabelValue(c.track.value) || c.track.value == '' then m.fail('track.value', util.show(c.track.value) + ' is not a valid, non-empty label value') else true,
     if util.get(m.podLabels, c.track.key) == c.track.value then
@@ -107,7 +107,7 @@ local workload(m) =
              'the stable pods already carry ' + c.track.key + '=' + c.track.value,
              'the track label marks canary pods only; render from the stable workload')
     else true,
-    if !std.isString(c.canary.suffix) || c.canary.suffix == '' then m.fail('canary.suffix', 'must be a non-empty string') else true,
+    if std.type(c.canary.suffix) != 'string' || c.canary.suffix == '' then m.fail('canary.suffix', 'must be a non-empty string') else true,
     if !util.isDNSSubdomain(m.canaryName) then
       m.fail('metadata.name', 'the canary name ' + util.show(m.canaryName) + ' is not a valid Kubernetes name (lowercase letters, digits, "-" and ".", at most 253 characters)')
     else true,
@@ -116,7 +116,7 @@ local workload(m) =
              'the canary name ' + util.show(m.canaryName) + ' has ' + std.length(m.canaryName) + ' characters; a StatefulSet name may have at most ' + maxStatefulSetName,
              'its pods get the label controller-revision-hash=<name>-<hash>, at most 63 characters: use a shorter `canary.suffix`')
     else true,
-    if !std.isArray(m.targets) || std.length([t for t in m.targets if !std.isString(t)]) > 0 then
+    if std.type(m.targets) != 'array' || std.length([t for t in m.targets if std.type(t) != 'string']) > 0 then
       m.fail('canary.container', 'must be a container name or a list of names, got ' + util.show(c.canary.container))
     else true,
     local unknownTargets = [t for t in m.targets if !std.member(m.containerNames, t)];
@@ -125,13 +125,13 @@ local workload(m) =
              'has no container named ' + util.show(unknownTargets[0]),
              'containers are: ' + std.join(', ', [util.show(n) for n in m.containerNames]))
     else true,
-    if !std.isArray(c.canary.args) then m.fail('canary.args', 'must be a list of strings') else true,
-    if !std.isArray(c.canary.env) || std.length([e for e in c.canary.env if !std.isObject(e) || !std.isString(util.get(e, 'name'))]) > 0 then
+    if std.type(c.canary.args) != 'array' then m.fail('canary.args', 'must be a list of strings') else true,
+    if std.type(c.canary.env) != 'array' || std.length([e for e in c.canary.env if std.type(e) != 'object' || std.type(util.get(e, 'name')) != 'string']) > 0 then
       m.fail('canary.env', 'must be a list of objects with a name, such as { name: "LOG_LEVEL", value: "debug" }')
     else true,
-    if c.canary.image != null && (!std.isString(c.canary.image) || c.canary.image == '') then m.fail('canary.image', 'must be a non-empty image reference') else true,
+    if c.canary.image != null && (std.type(c.canary.image) != 'string' || c.canary.image == '') then m.fail('canary.image', 'must be a non-empty image reference') else true,
     if c.templateParameters != true && c.templateParameters != false
-       && !(std.isObject(c.templateParameters) && std.objectFields(c.templateParameters) == ['prefix'] && std.isString(c.templateParameters.prefix)) then
+       && !(std.type(c.templateParameters) == 'object' && std.objectFields(c.templateParameters) == ['prefix'] && std.type(c.templateParameters.prefix) == 'string') then
       m.fail('templateParameters', 'must be true, false or { prefix: "NAME_" }, got ' + util.show(c.templateParameters))
     else true,
     if !std.member(['workloads', 'partition'], c.mode) then
@@ -161,7 +161,7 @@ local workload(m) =
     if c.track.stable != null && c.track.stable == c.track.value then
       m.fail('track.stable', 'must differ from `track.value` (' + util.show(c.track.value) + ')')
     else true,
-    if c.track.stable != null && std.objectHas(m.podLabels, c.track.key) && m.podLabels[c.track.key] != c.track.stable then
+    if c.track.stable != null && std.objectHasEx(m.podLabels, c.track.key, false) && m.podLabels[c.track.key] != c.track.stable then
       m.fail('spec.template.metadata.labels',
              'the stable pods carry ' + c.track.key + '=' + util.show(m.podLabels[c.track.key]) + ', not the stable track ' + util.show(c.track.stable))
     else true,
@@ -178,9 +178,9 @@ local input(m) =
              "keep yours (make its selector the Service's, so it spans both tracks) and drop `pdb`, or remove yours")
     else true,
     local hpa = m.hpa;
-    if hpa != null && !(std.isObject(hpa) && util.get(hpa, 'kind') == 'HorizontalPodAutoscaler'
+    if hpa != null && !(std.type(hpa) == 'object' && util.get(hpa, 'kind') == 'HorizontalPodAutoscaler'
                         && util.get(hpa, 'apiVersion') == 'autoscaling/v2') then
-      m.fail('hpa', 'must be null, true or an autoscaling/v2 HorizontalPodAutoscaler object, got ' + util.show(if std.isObject(hpa) then util.get(hpa, 'kind') else hpa))
+      m.fail('hpa', 'must be null, true or an autoscaling/v2 HorizontalPodAutoscaler object, got ' + util.show(if std.type(hpa) == 'object' then util.get(hpa, 'kind') else hpa))
     else true,
     if m.hpa != null && util.path(m.hpa, ['spec', 'scaleTargetRef', 'name']) != m.name then
       m.fail('hpa', 'HorizontalPodAutoscaler ' + util.show(util.nameOf(m.hpa)) + ' does not target ' + m.where)
@@ -188,8 +188,8 @@ local input(m) =
     if m.hpa != null && !util.isInt(util.path(m.hpa, ['spec', 'maxReplicas'])) then
       m.fail('hpa', 'spec.maxReplicas must be an integer')
     else true,
-    if c.pdb != null && !(std.isObject(c.pdb) && std.length(std.objectFields(c.pdb)) == 1
-                          && (std.objectHas(c.pdb, 'minAvailable') || std.objectHas(c.pdb, 'maxUnavailable'))) then
+    if c.pdb != null && !(std.type(c.pdb) == 'object' && std.length(std.objectFields(c.pdb)) == 1
+                          && (std.objectHasEx(c.pdb, 'minAvailable', false) || std.objectHasEx(c.pdb, 'maxUnavailable', false))) then
       m.fail('pdb', 'must be null, { minAvailable: N } or { maxUnavailable: N } (N a number or a percentage such as "25%"), got ' + util.show(c.pdb))
     else true,
   ];
@@ -222,7 +222,7 @@ local service(m, set) =
       local sel = util.path(existing, ['spec', 'selector'], {});
       local mismatch = [k for k in std.objectFields(sel) if util.get(m.podLabels, k) != sel[k]];
       if std.length(sel) == 0 then util.fail(serviceWhere, 'spec.selector', "is empty: it does not select the workload's pods")
-      else if std.objectHas(sel, c.track.key) then
+      else if std.objectHasEx(sel, c.track.key, false) then
         util.fail(serviceWhere,
                   'spec.selector',
                   'selects on the track label ' + util.show(c.track.key) + ', so it cannot select both tracks',
@@ -243,12 +243,12 @@ local serviceMonitor(m, set) =
   // The Service port the ServiceMonitor scrapes must reach a container of
   // the pods (by its targetPort's name, or number; the port's number when
   // it has none).
-  local containerPorts = [p for ct in m.containers for p in util.get(ct, 'ports', []) if std.isObject(p)];
+  local containerPorts = [p for ct in m.containers for p in util.get(ct, 'ports', []) if std.type(p) == 'object'];
   local servicePort = [p for p in util.path(svc, ['spec', 'ports'], []) if util.get(p, 'name') == set.metricsPort];
   local target = if std.length(servicePort) == 0 then null else util.get(servicePort[0], 'targetPort', util.get(servicePort[0], 'port'));
   local reaches =
     target == null
-    || (std.isString(target) && std.length([p for p in containerPorts if util.get(p, 'name') == target]) > 0)
+    || (std.type(target) == 'string' && std.length([p for p in containerPorts if util.get(p, 'name') == target]) > 0)
     || (util.isInt(target) && std.length([p for p in containerPorts if util.get(p, 'containerPort') == target]) > 0)
     || std.length(containerPorts) == 0;
   if m.config.serviceMonitor == false then [] else [
@@ -276,7 +276,7 @@ local serviceMonitor(m, set) =
 // canary's: one that selects on the track label or on a label the canary's
 // pods change (its version) would leave the canary out.
 local services(m, set) =
-  if m.partition || !std.objectHas(set, 'canary') then []
+  if m.partition || !std.objectHasEx(set, 'canary', false) then []
   else
     local pods = util.path(set.canary, ['spec', 'template', 'metadata', 'labels'], {});
     [

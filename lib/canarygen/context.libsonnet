@@ -18,7 +18,7 @@ local kinds = {
 local inNamespace(objects, kind, ns) = [
   o
   for o in objects
-  if std.isObject(o) && util.get(o, 'kind') == kind && util.sameNamespace(util.namespaceOf(o), ns)
+  if std.type(o) == 'object' && util.get(o, 'kind') == kind && util.sameNamespace(util.namespaceOf(o), ns)
 ];
 
 local podLabelsOf(w) = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
@@ -39,7 +39,7 @@ local ref(svc) =
     [
       s
       for s in inNamespace(objects, 'Service', util.namespaceOf(w))
-      if std.isObject(util.path(s, ['spec', 'selector'])) && std.length(s.spec.selector) > 0 && util.subset(s.spec.selector, pods)
+      if std.type(util.path(s, ['spec', 'selector'])) == 'object' && std.length(s.spec.selector) > 0 && util.subset(s.spec.selector, pods)
     ],
 
   // The Services that webhooks, APIServices and CRD conversion webhooks of
@@ -55,15 +55,15 @@ local ref(svc) =
         [[ref(o.spec.conversion.webhook.clientConfig.service), util.describe(o)]]
       else []
       for o in objects
-      if std.isObject(o)
+      if std.type(o) == 'object'
     ]);
     util.firstByKey([u for u in uses if !std.endsWith(u[0], '/')]),
 
   // What sends requests to a Service ("namespace", "name"), or null.
   usedBy(webhookServices, ns, name)::
     local exact = util.str(ns) + '/' + util.str(name);
-    if std.objectHas(webhookServices, exact) then webhookServices[exact]
-    else if std.objectHas(webhookServices, '*/' + util.str(name)) then webhookServices['*/' + util.str(name)]
+    if std.objectHasEx(webhookServices, exact, false) then webhookServices[exact]
+    else if std.objectHasEx(webhookServices, '*/' + util.str(name), false) then webhookServices['*/' + util.str(name)]
     else null,
 
   // The ServiceMonitors of the input that select a Service: by its labels,
@@ -77,14 +77,14 @@ local ref(svc) =
       local names = util.get(nsSel, 'matchNames');
       // In a Template, objects without a namespace go where it is
       // processed, which a placeholder (${NAMESPACE}) names.
-      local placeholder(n) = std.isString(n) && std.length(std.split(n, '$')) > 1;
+      local placeholder(n) = std.type(n) == 'string' && std.length(std.split(n, '$')) > 1;
       if util.get(nsSel, 'any') == true then true
-      else if std.isArray(names) && std.length(names) > 0 then std.member(names, ns) || (ns == '' && std.length([n for n in names if placeholder(n)]) > 0)
+      else if std.type(names) == 'array' && std.length(names) > 0 then std.member(names, ns) || (ns == '' && std.length([n for n in names if placeholder(n)]) > 0)
       else util.str(util.namespaceOf(sm)) == ns;
     [
       sm
       for sm in objects
-      if std.isObject(sm) && util.get(sm, 'kind') == 'ServiceMonitor' && reaches(sm)
+      if std.type(sm) == 'object' && util.get(sm, 'kind') == 'ServiceMonitor' && reaches(sm)
          && util.selectorMatches(util.path(sm, ['spec', 'selector'], {}), labels)
     ],
 
@@ -109,14 +109,14 @@ local ref(svc) =
     local spec = util.get(w, 'spec', {});
     local serviceName = util.get(spec, 'serviceName');
     local want =
-      if util.get(w, 'kind') == 'StatefulSet' && std.isString(serviceName) && serviceName != '' then serviceName
+      if util.get(w, 'kind') == 'StatefulSet' && std.type(serviceName) == 'string' && serviceName != '' then serviceName
       else util.nameOf(w);
     local podLabels = util.path(spec, ['template', 'metadata', 'labels'], {});
     local services = inNamespace(objects, 'Service', ns);
     local named = [s for s in services if util.nameOf(s) == want];
     local selects(s) =
       local sel = util.path(s, ['spec', 'selector'], {});
-      std.isObject(sel) && std.length(sel) > 0 && util.subset(sel, podLabels);
+      std.type(sel) == 'object' && std.length(sel) > 0 && util.subset(sel, podLabels);
     local selecting = [s for s in services if selects(s)];
     if std.length(named) > 0 then named[0]
     else if std.length(selecting) > 0 then selecting[0]
@@ -137,7 +137,7 @@ local ref(svc) =
     local pods = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
     local covers(p) =
       local sel = util.path(p, ['spec', 'selector']);
-      std.isObject(sel) && !util.selectorEmpty(sel) && util.selectorMatches(sel, pods);
+      std.type(sel) == 'object' && !util.selectorEmpty(sel) && util.selectorMatches(sel, pods);
     local found = [p for p in inNamespace(objects, 'PodDisruptionBudget', util.namespaceOf(w)) if covers(p)];
     if std.length(found) > 0 then found[0] else null,
 }

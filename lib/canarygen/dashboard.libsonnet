@@ -35,7 +35,7 @@ local timeseries(title, description, unit, series) = {
         properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: colors[s[1]] } }],
       }
       for s in series
-      if std.objectHas(colors, s[1])
+      if std.objectHasEx(colors, s[1], false)
     ],
   },
   options: panelOptions,
@@ -261,9 +261,9 @@ local strings(ctx) = {
 // pod-name patterns escape the '.' of a name.
 local shapeOf(ctx) =
   local m = ctx.metrics;
-  local str(v) = v == null || std.isString(v);
+  local str(v) = v == null || std.type(v) == 'string';
   if ctx.partition != null || util.promRegexName(ctx.name) != ctx.name || util.promRegexName(ctx.canaryName) != ctx.canaryName
-     || !((ctx.namespace == null || std.isString(ctx.namespace)) && std.isString(ctx.job) && std.isString(ctx.trackLabel) && std.isString(ctx.trackValue) && std.isString(ctx.uid)
+     || !((ctx.namespace == null || std.type(ctx.namespace) == 'string') && std.type(ctx.job) == 'string' && std.type(ctx.trackLabel) == 'string' && std.type(ctx.trackValue) == 'string' && std.type(ctx.uid) == 'string'
           && str(ctx.title) && str(m.requests) && str(m.requestsCodeLabel) && str(m.errorCodes) && str(m.durationBucket)) then null
   else
     ctx.kind

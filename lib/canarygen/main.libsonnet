@@ -66,7 +66,7 @@ local new(workload, params={}, objects=[]) =
       canaryName: m.canaryName,
       namespace:
         if m.namespace != null then m.namespace
-        else if m.templateInput != null && std.objectHas(m.templateInput.parameters, 'NAMESPACE') then '${NAMESPACE}'
+        else if m.templateInput != null && std.objectHasEx(m.templateInput.parameters, 'NAMESPACE', false) then '${NAMESPACE}'
         else null,
       // Prometheus' job label of the scraped pods: the Service's name, or
       // the value of the Service label an adopted ServiceMonitor names as
@@ -75,7 +75,7 @@ local new(workload, params={}, objects=[]) =
         local svc = if m.config.serviceMonitor != false then set.metricsService else set.serviceObject;
         local jobLabel = util.path(set.metricsChoice.adopted, ['spec', 'jobLabel']);
         local byLabel = util.path(svc, ['metadata', 'labels', jobLabel]);
-        if m.config.serviceMonitor != false && std.isString(jobLabel) && std.isString(byLabel) then byLabel
+        if m.config.serviceMonitor != false && std.type(jobLabel) == 'string' && std.type(byLabel) == 'string' then byLabel
         else util.path(svc, ['metadata', 'name'], m.serviceName),
       trackLabel: util.promLabel(m.trackLabel),
       trackValue: m.config.track.value,

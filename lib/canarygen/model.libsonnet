@@ -28,14 +28,14 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
 
   new(workload, params, objects):: {
     local m = self,
-    local given = if std.isObject(params) then util.get(params, 'namespace') else null,
+    local given = if std.type(params) == 'object' then util.get(params, 'namespace') else null,
     // The namespace option fills in a namespace the workload lacks.
     local w =
-      if std.isString(given) && std.isObject(workload) && util.namespaceOf(workload) == null then workload { metadata+: { namespace: given } }
+      if std.type(given) == 'string' && std.type(workload) == 'object' && util.namespaceOf(workload) == null then workload { metadata+: { namespace: given } }
       else workload,
     workload: w,
     params: params,
-    objects: if std.isArray(objects) then objects else [],
+    objects: if std.type(objects) == 'array' then objects else [],
 
     meta: util.get(w, 'metadata', {}),
     kind: util.get(w, 'kind'),
@@ -45,7 +45,7 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     where: util.describe(w),
     fail(field, msg, hint=null):: util.fail(m.where, field, msg, hint),
 
-    config: if std.isObject(params) then util.merge(defaults, params) else defaults,
+    config: if std.type(params) == 'object' then util.merge(defaults, params) else defaults,
     local c = m.config,
 
     spec: util.get(w, 'spec', {}),
@@ -67,12 +67,12 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     // The containers that get the canary's image, args and env.
     targets:
       if c.canary.container == null then m.containerNames[0:1]
-      else if std.isString(c.canary.container) then [c.canary.container]
+      else if std.type(c.canary.container) == 'string' then [c.canary.container]
       else c.canary.container,
 
     // ---- replicas ------------------------------------------------------
     // The canary the input already has (replaced by the rendered one).
-    existingCanary: if std.isObject(w) && std.isObject(c.track) && std.isString(c.canary.suffix) then context.canary(w, m.objects, c) else null,
+    existingCanary: if std.type(w) == 'object' && std.type(c.track) == 'object' && std.type(c.canary.suffix) == 'string' then context.canary(w, m.objects, c) else null,
     local existingCanaryReplicas =
       local r = util.path(m.existingCanary, ['spec', 'replicas']);
       if m.existingCanary == null then 0 else if r == null then 1 else r,
@@ -120,7 +120,7 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     // The Service option: an object (the user's), true (the input's Service
     // for the workload, else a generated one) or false (none).
     existingService:
-      if std.isObject(c.service) then c.service
+      if std.type(c.service) == 'object' then c.service
       else if c.service == true then context.service(w, m.objects)
       else null,
     hasService: c.service != false,
@@ -155,12 +155,12 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     serviceLabels: util.without(m.selector, [c.track.key] + releaseLabels),
     serviceName:
       local sn = util.get(m.spec, 'serviceName');
-      if m.isStatefulSet && std.isString(sn) && sn != '' then sn else m.name,
+      if m.isStatefulSet && std.type(sn) == 'string' && sn != '' then sn else m.name,
     headless: m.isStatefulSet && m.serviceName == util.get(m.spec, 'serviceName'),
     ports: [
       local pname = util.get(p, 'name', 'port-' + p.containerPort);
       { name: pname, port: p.containerPort, targetPort: util.get(p, 'name', p.containerPort) }
-      + (if std.objectHas(p, 'protocol') then { protocol: p.protocol } else {})
+      + (if std.objectHasEx(p, 'protocol', false) then { protocol: p.protocol } else {})
       for ct in m.containers
       for p in util.get(ct, 'ports', [])
     ],
@@ -168,10 +168,10 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     // ---- OpenShift template parameters ----------------------------------
     templateParameters: c.templateParameters != false,
     local tp = m.templateParameters,
-    local prefix = if std.isObject(c.templateParameters) then c.templateParameters.prefix else '',
+    local prefix = if std.type(c.templateParameters) == 'object' then c.templateParameters.prefix else '',
     param(n):: '${' + prefix + n + '}',
     typedParam(n):: '${{' + prefix + n + '}}',
-    stableReplicasParam: tp && (m.setsStableReplicas || std.objectHas(m.spec, 'replicas')),
+    stableReplicasParam: tp && (m.setsStableReplicas || std.objectHasEx(m.spec, 'replicas', false)),
     stableImage: util.get([ct for ct in m.containers if ct.name == m.targets[0]][0], 'image'),
     canaryImage: if c.canary.image != null then c.canary.image else if ti != null then m.checked.stableImage else m.stableImage,
     // In a Template input: the canary's image and replicas as the canary's

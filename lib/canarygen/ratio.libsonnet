@@ -32,11 +32,11 @@ local micro(v, where, field) =
                              field,
                              why + ', got ' + util.show(v),
                              'give a number such as 10 or 2.5, or a decimal string such as "16.67" (at most 6 decimal places)');
-  if std.isNumber(v) then
+  if std.type(v) == 'number' then
     local m = std.floor(v * MICRO + 0.5);
     if v != v || std.abs(v * MICRO - m) > 0.001 then bad('has more than 6 decimal places')
     else m
-  else if std.isString(v) then
+  else if std.type(v) == 'string' then
     local parts = std.split(v, '.');
     if std.length(parts) > 2 || !isDigits(parts[0]) || (std.length(parts) == 2 && (!isDigits(parts[1]) || std.length(parts[1]) > 6)) then
       bad('is not a decimal number')
@@ -81,11 +81,11 @@ local result(mode, s, c, p, P) =
   // compute(spec, where): spec has stable or total, and canary or percent,
   // optional tolerance. `where` names the object for error messages.
   compute(spec, where='', fields={})::
-    local field(k) = if std.objectHas(fields, k) then fields[k] else k;
+    local field(k) = if std.objectHasEx(fields, k, false) then fields[k] else k;
     local known = ['stable', 'total', 'canary', 'percent', 'tolerance'];
     local unknown = [k for k in std.objectFields(spec) if !std.member(known, k)];
-    local has(k) = std.objectHas(spec, k) && spec[k] != null;
-    if !std.isObject(spec) then util.fail(where, 'ratio', 'expects an object such as { stable: 10, percent: 10 }')
+    local has(k) = std.objectHasEx(spec, k, false) && spec[k] != null;
+    if std.type(spec) != 'object' then util.fail(where, 'ratio', 'expects an object such as { stable: 10, percent: 10 }')
     else if std.length(unknown) > 0 then
       util.fail(where, 'ratio', 'unknown field ' + util.show(unknown[0]), 'use stable or total, and canary or percent, and optionally tolerance')
     else if has('stable') && has('total') then

@@ -120,9 +120,9 @@ local strings(ctx, texts) = texts {
 // direct path (partition mode computes ordinals from the replicas).
 local shapeOf(ctx, s) =
   local m = ctx.metrics;
-  local str(v) = v == null || std.isString(v);
+  local str(v) = v == null || std.type(v) == 'string';
   if ctx.partition != null
-     || !(std.isString(s.name) && std.isString(s.canaryName) && (s.namespace == null || std.isString(s.namespace)) && std.isString(s.job) && std.isString(s.trackLabel) && std.isString(s.trackValue)
+     || !(std.type(s.name) == 'string' && std.type(s.canaryName) == 'string' && (s.namespace == null || std.type(s.namespace) == 'string') && std.type(s.job) == 'string' && std.type(s.trackLabel) == 'string' && std.type(s.trackValue) == 'string'
           && str(s['for']) && str(s.severity) && str(s.runbookUrl) && str(m.requests) && str(m.requestsCodeLabel) && str(m.errorCodes) && str(m.durationBucket)) then null
   else
     ctx.kind

@@ -30,7 +30,7 @@ function(m) {
   servicePortNames:: [
     util.get(p, 'name')
     for p in util.path(set.serviceObject, ['spec', 'ports'], [])
-    if std.isString(util.get(p, 'name'))
+    if std.type(util.get(p, 'name')) == 'string'
   ],
 
   [if m.hasService then 'service']: if m.existingService != null then m.existingService else set.generatedService,

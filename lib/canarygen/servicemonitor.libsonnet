@@ -17,11 +17,10 @@ local util = import 'util.libsonnet';
 
 local preferred = ['metrics', 'http-metrics'];
 
-local portsOf(svc) = [p for p in util.path(svc, ['spec', 'ports'], []) if std.isObject(p)];
-local namesOf(svc) = [p.name for p in portsOf(svc) if std.isString(util.get(p, 'name'))];
+local portsOf(svc) = [p for p in util.path(svc, ['spec', 'ports'], []) if std.type(p) == 'object'];
+local namesOf(svc) = [p.name for p in portsOf(svc) if std.type(util.get(p, 'name')) == 'string'];
 local describeIn(svc, ns) = 'Service ' + (if ns != null then ns + '/' else '') + util.str(util.nameOf(svc));
 local quote(names) = std.join(', ', [util.show(n) for n in names]);
-local contains(s, part) = std.length(std.findSubstr(part, s)) > 0;
 
 // m: model.libsonnet's facts.
 function(m) {
@@ -51,29 +50,32 @@ function(m) {
     local pick(o) = util.path(o, ['metadata', 'annotations', 'prometheus.io/port']);
     local fromPods = pick(m.template);
     local value = if fromPods != null then fromPods else pick(svc);
-    local number = if std.isString(value) && std.length(value) > 0 && std.length([ch for ch in std.stringChars(value) if ch < '0' || ch > '9']) == 0 then std.parseInt(value)
+    local number = if std.type(value) == 'string' && std.length(value) > 0 && std.length([ch for ch in std.stringChars(value) if ch < '0' || ch > '9']) == 0 then std.parseInt(value)
     else if util.isInt(value) then value else null;
     local containerPort(name) = [p.containerPort for ct in m.containers for p in util.get(ct, 'ports', []) if util.get(p, 'name') == name];
     local serves(p) =
       number != null && (util.get(p, 'port') == number || util.get(p, 'targetPort') == number
-                         || (std.isString(util.get(p, 'targetPort')) && std.member(containerPort(p.targetPort), number)));
+                         || (std.type(util.get(p, 'targetPort')) == 'string' && std.member(containerPort(p.targetPort), number)));
     if number == null then null
-    else [util.get(p, 'name') for p in portsOf(svc) if serves(p) && std.isString(util.get(p, 'name'))],
+    else [util.get(p, 'name') for p in portsOf(svc) if serves(p) && std.type(util.get(p, 'name')) == 'string'],
   // [why, function of a Service giving the ports that fit].
   local rules = [
     ['the `metricsPort` option names it', function(svc) if c.metricsPort != null && std.member(namesOf(svc), c.metricsPort) then [c.metricsPort] else []],
     ['its name says metrics', function(svc) [p for p in preferred if std.member(namesOf(svc), p)][0:1]],
-    ['its name contains "metrics"', function(svc) [p for p in namesOf(svc) if contains(p, 'metrics')]],
+    ['its name contains "metrics"', function(svc) [p for p in namesOf(svc) if util.contains(p, 'metrics')]],
     ['the prometheus.io/port annotation names its port', function(svc) local a = annotatedPort(svc); if a == null then [] else a],
     ['it is named "http" (as Prometheus, Thanos and Grafana name their metrics port)', function(svc) if std.member(namesOf(svc), 'http') then ['http'] else []],
   ],
-  // The first rule that fits a candidate: [rule, service, ports].
-  local fits = [
-    [r[0], svc, r[1](svc)]
-    for r in (if c.metricsPort != null then rules[0:1] else rules[1:])
-    for svc in candidates
-    if std.length(r[1](svc)) > 0
-  ],
+  // The first rule that fits a candidate: [rule, service, ports], or null.
+  // Each rule runs once per candidate, and none after the first that fits
+  // (a comprehension would run them all, twice).
+  local tries = [[r, svc] for r in (if c.metricsPort != null then rules[0:1] else rules[1:]) for svc in candidates],
+  local firstFit(i) =
+    if i == std.length(tries) then null
+    else
+      local ports = tries[i][0][1](tries[i][1]);
+      if std.length(ports) > 0 then [tries[i][0][0], tries[i][1], ports] else firstFit(i + 1),
+  local fit = firstFit(0),
 
   // What the ServiceMonitor goes with: { service, port, reason, adopted
   // (the input's ServiceMonitor, or null), problem (a failure, or null) }.
@@ -81,7 +83,7 @@ function(m) {
     if std.length(adoptable) > 0 then
       local sm = adoptable[0][0];
       local svc = adoptable[0][1];
-      local ports = [util.get(e, 'port') for e in util.path(sm, ['spec', 'endpoints'], []) if std.isString(util.get(e, 'port'))];
+      local ports = [util.get(e, 'port') for e in util.path(sm, ['spec', 'endpoints'], []) if std.type(util.get(e, 'port')) == 'string'];
       {
         service: svc,
         port: if std.length(ports) > 0 then ports[0] else null,
@@ -94,8 +96,8 @@ function(m) {
                    'drop `metricsPort` to keep what the ServiceMonitor scrapes, or change the ServiceMonitor')
           else null,
       }
-    else if std.length(fits) > 0 then
-      local f = fits[0];
+    else if fit != null then
+      local f = fit;
       {
         service: f[1],
         port: f[2][0],
@@ -145,7 +147,7 @@ function(m) {
   // The labels the ServiceMonitor selects the Service by: its labels
   // without those that change with each release.
   local selectLabels = util.without(util.path(set.metricsService, ['metadata', 'labels'], {}), model.releaseLabels),
-  local https = std.isString(set.metricsPort) && contains(set.metricsPort, 'https') && !std.objectHas(c.serviceMonitor.endpoint, 'scheme'),
+  local https = std.type(set.metricsPort) == 'string' && util.contains(set.metricsPort, 'https') && !std.objectHasEx(c.serviceMonitor.endpoint, 'scheme', false),
 
   // The Service a ServiceMonitor canarygen renders (not an adopted one)
   // scrapes, "namespace/name:port", or null: two workloads whose rendered

@@ -21,9 +21,9 @@ local workloadKinds = ['StatefulSet', 'Deployment'];
 local oldWorkloadVersions = ['apps/v1beta1', 'apps/v1beta2', 'extensions/v1beta1'];
 
 local isWorkload(o) =
-  std.isObject(o) && util.get(o, 'apiVersion') == 'apps/v1' && std.member(workloadKinds, util.get(o, 'kind'));
+  std.type(o) == 'object' && util.get(o, 'apiVersion') == 'apps/v1' && std.member(workloadKinds, util.get(o, 'kind'));
 local isTemplate(o) =
-  std.isObject(o) && util.get(o, 'kind') == 'Template' && std.member(['template.openshift.io/v1', 'v1'], util.get(o, 'apiVersion'));
+  std.type(o) == 'object' && util.get(o, 'kind') == 'Template' && std.member(['template.openshift.io/v1', 'v1'], util.get(o, 'apiVersion'));
 
 // Kinds that have no namespace; -n (the namespace option) leaves them alone.
 local clusterScoped = std.set([
@@ -52,19 +52,19 @@ local clusterScoped = std.set([
   'PriorityLevelConfiguration',
   'Template',
 ]);
-local namespaced(o) = std.isObject(o) && std.isString(util.get(o, 'kind')) && !std.setMember(o.kind, clusterScoped);
+local namespaced(o) = std.type(o) == 'object' && std.type(util.get(o, 'kind')) == 'string' && !std.setMember(o.kind, clusterScoped);
 
 // A problem select found: the object's index (null for the whole input), the
 // message (naming the object) and a hint.
 local problem(index, message, hint=null) = { index: index, message: message, hint: hint };
 
-local configOf(params) = if std.isObject(params) then util.merge(defaults, params) else defaults;
+local configOf(params) = if std.type(params) == 'object' then util.merge(defaults, params) else defaults;
 
 // Where each workload is: "kind/namespace/name" -> index.
 local workloadIndex(objects) = util.firstByKey([
   [util.get(objects[i], 'kind') + '/' + util.str(util.namespaceOf(objects[i])) + '/' + util.str(util.nameOf(objects[i])), i]
   for i in std.range(0, std.length(objects) - 1)
-  if std.isObject(objects[i]) && std.member(workloadKinds, util.get(objects[i], 'kind'))
+  if std.type(objects[i]) == 'object' && std.member(workloadKinds, util.get(objects[i], 'kind'))
 ]);
 
 // The canary the workload at i has among objects: the workload of the same
@@ -75,12 +75,12 @@ local canaryIn(objects, index, i, params) =
   local w = objects[i];
   local c = configOf(params);
   local key = util.get(w, 'kind') + '/' + util.str(util.namespaceOf(w)) + '/' + util.str(util.nameOf(w))
-              + (if std.isString(c.canary.suffix) then c.canary.suffix else '');
-  if !std.objectHas(index, key) || index[key] == i then null
+              + (if std.type(c.canary.suffix) == 'string' then c.canary.suffix else '');
+  if !std.objectHasEx(index, key, false) || index[key] == i then null
   else
     local j = index[key];
     local pods = util.path(objects[j], ['spec', 'template', 'metadata', 'labels'], {});
-    if std.isObject(c.track) && util.get(pods, c.track.key) == c.track.value then { index: j } else { named: j };
+    if std.type(c.track) == 'object' && util.get(pods, c.track.key) == c.track.value then { index: j } else { named: j };
 
 // select(objects, params, workloads, sources, opts): which objects get a
 // canary.
@@ -110,28 +110,28 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
   local give(o) = ns != null && namespaced(o) && (util.namespaceOf(o) == null || util.namespaceOf(o) == '');
   local toNamespace = [i for i in idx if give(objects[i])];
   local objs = [if give(objects[i]) then objects[i] { metadata+: { namespace: ns } } else objects[i] for i in idx];
-  local paramsOf(i) = local k = std.toString(i); if std.objectHas(paramsAt, k) then paramsAt[k] else params;
+  local paramsOf(i) = local k = std.toString(i); if std.objectHasEx(paramsAt, k, false) then paramsAt[k] else params;
   local source(i) = if i < std.length(sources) && sources[i] != null then sources[i] else null;
   local describe(i) = util.describe(objs[i]);
 
   local candidates = [i for i in idx if isWorkload(objs[i])];
-  local old = [i for i in idx if std.isObject(objs[i]) && std.member(workloadKinds, util.get(objs[i], 'kind')) && std.member(oldWorkloadVersions, util.get(objs[i], 'apiVersion'))];
+  local old = [i for i in idx if std.type(objs[i]) == 'object' && std.member(workloadKinds, util.get(objs[i], 'kind')) && std.member(oldWorkloadVersions, util.get(objs[i], 'apiVersion'))];
   local templates = [i for i in idx if isTemplate(objs[i])];
   local index = workloadIndex(objs);
   local canaryOf = { [std.toString(i)]: canaryIn(objs, index, i, paramsOf(i)) for i in candidates };
-  local canaries = std.set([canaryOf[k].index for k in std.objectFields(canaryOf) if canaryOf[k] != null && std.objectHas(canaryOf[k], 'index')]);
+  local canaries = std.set([canaryOf[k].index for k in std.objectFields(canaryOf) if canaryOf[k] != null && std.objectHasEx(canaryOf[k], 'index', false)]);
   local named(i, w) = w == util.nameOf(objs[i]) || (util.namespaceOf(objs[i]) != null && w == util.namespaceOf(objs[i]) + '/' + util.nameOf(objs[i]));
   local isNamed(i) = std.length([w for w in workloads if named(i, w)]) > 0;
   local wanted(i) =
     (std.length(workloads) == 0 || isNamed(i))
-    && (!annotated || std.objectHas(paramsAt, std.toString(i)));
+    && (!annotated || std.objectHasEx(paramsAt, std.toString(i), false));
   local chosen = [i for i in candidates if !std.setMember(i, canaries) && wanted(i)];
 
   // Templates: their objects are a stream of their own.
   local inner = [
     { index: t, select: select(util.get(objs[t], 'objects', []), params, workloads, [], opts { strict: false, annotated: false, paramsAt: {} }) }
     for t in templates
-    if std.isArray(util.get(objs[t], 'objects'))
+    if std.type(util.get(objs[t], 'objects')) == 'array'
   ];
   local innerChosen = std.flattenArrays([t.select.workloads for t in inner]);
   local innerNames = std.flattenArrays([t.select.names for t in inner]);
@@ -151,7 +151,7 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
             + ', but its pods do not carry ' + configOf(paramsOf(i)).track.key + '=' + configOf(paramsOf(i)).track.value,
             'rename it, or give the canary another `canary.suffix`')
     for i in chosen
-    if canaryOf[std.toString(i)] != null && std.objectHas(canaryOf[std.toString(i)], 'named')
+    if canaryOf[std.toString(i)] != null && std.objectHasEx(canaryOf[std.toString(i)], 'named', false)
   ];
   local oldOnes = [
     problem(i,
@@ -171,18 +171,18 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
   local namedCanaries = [
     problem(j, describe(j) + ': is a canary already (of ' + describe(i) + ')', 'name the stable: ' + util.nameOf(objs[i]))
     for i in candidates
-    for j in [if canaryOf[std.toString(i)] != null && std.objectHas(canaryOf[std.toString(i)], 'index') then canaryOf[std.toString(i)].index]
+    for j in [if canaryOf[std.toString(i)] != null && std.objectHasEx(canaryOf[std.toString(i)], 'index', false) then canaryOf[std.toString(i)].index]
     if j != null && std.length(workloads) > 0 && isNamed(j)
   ];
   local innerProblems = std.flattenArrays([
     [p { index: t.index, message: describe(t.index) + ': ' + p.message } for p in t.select.problems]
     for t in inner
   ]);
-  local kindsFound = std.set([util.get(o, 'kind') for o in objs if std.isObject(o) && std.isString(util.get(o, 'kind'))]);
+  local kindsFound = std.set([util.get(o, 'kind') for o in objs if std.type(o) == 'object' && std.type(util.get(o, 'kind')) == 'string']);
   local insideTemplates = std.set(std.flattenArrays([
-    [util.get(x, 'kind') for x in util.get(objs[t], 'objects', []) if std.isObject(x) && std.isString(util.get(x, 'kind'))]
+    [util.get(x, 'kind') for x in util.get(objs[t], 'objects', []) if std.type(x) == 'object' && std.type(util.get(x, 'kind')) == 'string']
     for t in templates
-    if std.isArray(util.get(objs[t], 'objects'))
+    if std.type(util.get(objs[t], 'objects')) == 'array'
   ]));
   local nothing =
     if !strict || annotated || std.length(chosen) > 0 || std.length(innerChosen) > 0 || std.length(old) > 0 || std.length(workloads) > 0 then []
@@ -194,7 +194,7 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
     // Indices of the objects that get a canary, in stream order.
     workloads: chosen,
     // Each chosen workload's canary in the input: { [index]: index }.
-    canaries: { [std.toString(i)]: canaryOf[std.toString(i)].index for i in chosen if canaryOf[std.toString(i)] != null && std.objectHas(canaryOf[std.toString(i)], 'index') },
+    canaries: { [std.toString(i)]: canaryOf[std.toString(i)].index for i in chosen if canaryOf[std.toString(i)] != null && std.objectHasEx(canaryOf[std.toString(i)], 'index', false) },
     // Templates holding chosen workloads: [{ index, workloads }].
     templates: [{ index: t.index, workloads: t.select.workloads } for t in inner if std.length(t.select.workloads) > 0],
     // Objects that get -n's namespace.
@@ -236,7 +236,7 @@ local place(new, objects, params={}, workloads=[], opts={}) =
   ];
   local n = std.length(objs);
   local paramsAt = util.get(opts, 'paramsAt', {});
-  local paramsOf(i) = local k = std.toString(i); if std.objectHas(paramsAt, k) then paramsAt[k] else params;
+  local paramsOf(i) = local k = std.toString(i); if std.objectHasEx(paramsAt, k, false) then paramsAt[k] else params;
   local ids = [util.identity(o) for o in objs];
   // Identity -> the place of its first object in the input.
   local placeOf = util.firstByKey([[ids[i], i] for i in std.range(0, n - 1)]);
@@ -245,7 +245,7 @@ local place(new, objects, params={}, workloads=[], opts={}) =
   local templateFn = util.get(opts, 'template');
   local rendered = { [util.pad(t.index)]: templateFn(objs[t.index]) for t in sel.templates };
   local members(i) = [sets[util.pad(i)][k] for k in std.objectFields(sets[util.pad(i)])];
-  local placeOfMember(i, o) = local id = util.identity(o); if std.objectHas(placeOf, id) then placeOf[id] else i;
+  local placeOfMember(i, o) = local id = util.identity(o); if std.objectHasEx(placeOf, id, false) then placeOf[id] else i;
   // Two rendered ServiceMonitors over one Service would scrape every pod
   // twice.
   local monitored = [[sets[util.pad(i)].monitoredService, i] for i in sel.workloads if sets[util.pad(i)].monitoredService != null];
@@ -265,9 +265,9 @@ local place(new, objects, params={}, workloads=[], opts={}) =
   assert failOn(sel) && sharedOK;
   {
     objects: std.flattenArrays([
-      if std.objectHas(chosen, util.pad(i)) then [o for o in members(i) if placeOfMember(i, o) == i]
-      else if std.objectHas(replacements, util.pad(i)) then [replacements[util.pad(i)]]
-      else if std.objectHas(rendered, util.pad(i)) then [rendered[util.pad(i)].template]
+      if std.objectHasEx(chosen, util.pad(i), false) then [o for o in members(i) if placeOfMember(i, o) == i]
+      else if std.objectHasEx(replacements, util.pad(i), false) then [replacements[util.pad(i)]]
+      else if std.objectHasEx(rendered, util.pad(i), false) then [rendered[util.pad(i)].template]
       else [objs[i]]
       for i in std.range(0, n - 1)
     ]),

@@ -84,7 +84,7 @@ local imageParameters(image) =
         {
           object: util.describe(objects[s[0]]),
           ratio: s[1].ratio,
-          notes: s[1].notes + [c for c in changes if std.length([p for p in s[1].parameters if std.length(std.findSubstr(' ' + p.name + ' ', c)) > 0]) > 0],
+          notes: s[1].notes + [c for c in changes if std.length([p for p in s[1].parameters if util.contains(c, ' ' + p.name + ' ')]) > 0],
         }
         for s in placed.sets
       ],

@@ -1,5 +1,10 @@
 // Small helpers shared by the library. Portable to C++ jsonnet 0.18:
 // no std.round, std.any/all, std.objectRemoveKey, std.sum, std.isEmpty.
+//
+// Types are tested with std.type and fields with std.objectHasEx, the
+// builtins themselves: std.isString, std.isObject and std.objectHas are
+// jsonnet functions of go-jsonnet's stdlib that call them, one call more
+// each, and these helpers run hundreds of times a workload.
 
 // Character classes, as objects for O(1) std.objectHas or as strings for
 // std.stripChars. They are file-level locals, so they are built once per
@@ -16,7 +21,7 @@ local dnsChars = lower + digits + '-.';
 // go-jsonnet, instead of a comprehension over the characters (about a
 // hundred allocations a character).
 local onlyChars(s, chars) = std.stripChars(s, chars) == '';
-local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.length(s) - 1]);
+local edgesAlnum(s) = std.objectHasEx(alnum, s[0], false) && std.objectHasEx(alnum, s[std.length(s) - 1], false);
 
 {
   // One error format for the whole library, parsed by the CLI:
@@ -28,7 +33,7 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
           + (if hint == null then '' else '\nhint: ' + hint),
 
   // std.toString for messages, with strings quoted.
-  show(v):: if std.isString(v) then std.escapeStringJson(v) else std.toString(v),
+  show(v):: if std.type(v) == 'string' then std.escapeStringJson(v) else std.toString(v),
 
   // A number for PromQL and messages, the same in every jsonnet: integers as
   // they are, others with at most 6 decimals (std.toString would print
@@ -42,9 +47,9 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
       (if x < 0 then '-' else '') + std.floor(m / 1000000) + (if digits == '' then '' else '.' + digits),
 
   // A number as the user wrote it: numbers and decimal strings alike.
-  showNum(v):: if std.isString(v) then v else std.toString(v),
+  showNum(v):: if std.type(v) == 'string' then v else std.toString(v),
 
-  isInt(v):: std.isNumber(v) && std.floor(v) == v,
+  isInt(v):: std.type(v) == 'number' && std.floor(v) == v,
 
   // x with two decimals, for messages ('16.67'); std.toString would print
   // every digit of the float.
@@ -53,7 +58,7 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
     local frac = n % 100;
     (if x < 0 && n != 0 then '-' else '') + std.floor(n / 100) + '.' + (if frac < 10 then '0' else '') + frac,
 
-  get(o, k, default=null):: if std.isObject(o) && std.objectHas(o, k) then o[k] else default,
+  get(o, k, default=null):: if std.type(o) == 'object' && std.objectHasEx(o, k, false) then o[k] else default,
 
   // Nested get: path(w, ['spec', 'template', 'metadata', 'labels'], {}).
   // The default when a step is missing or not an object.
@@ -63,7 +68,7 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
     local n = std.length(keys);
     local step(v, i) =
       if i == n then v
-      else if std.isObject(v) && std.objectHas(v, keys[i]) then step(v[keys[i]], i + 1)
+      else if std.type(v) == 'object' && std.objectHasEx(v, keys[i], false) then step(v[keys[i]], i + 1)
       else default;
     step(o, 0),
 
@@ -72,7 +77,7 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
   namespaceOf(o):: $.path(o, ['metadata', 'namespace']),
 
   // A string, or '' for anything else (a missing name or namespace).
-  str(v):: if std.isString(v) then v else '',
+  str(v):: if std.type(v) == 'string' then v else '',
 
   // The namespace field, only when there is one: metadata { name: n } + util.optionalNamespace(ns).
   optionalNamespace(ns):: if ns == null then {} else { namespace: ns },
@@ -85,45 +90,45 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
     local kind = $.get(o, 'kind');
     local ns = $.namespaceOf(o);
     local name = $.nameOf(o);
-    (if std.isString(kind) then kind else 'object') + ' '
-    + (if std.isString(ns) && ns != '' then ns + '/' else '') + (if std.isString(name) then name else '<unnamed>'),
+    (if std.type(kind) == 'string' then kind else 'object') + ' '
+    + (if std.type(ns) == 'string' && ns != '' then ns + '/' else '') + (if std.type(name) == 'string' then name else '<unnamed>'),
 
   // The API group of an apiVersion: 'apps/v1' -> 'apps', 'v1' -> ''.
   group(apiVersion)::
-    if !std.isString(apiVersion) then ''
+    if std.type(apiVersion) != 'string' then ''
     else local parts = std.split(apiVersion, '/'); if std.length(parts) == 2 then parts[0] else '',
 
   // An object's identity: group, kind, namespace and name. No output holds
   // two objects of one identity.
   identity(o)::
-    local str(v) = if std.isString(v) then v else '';
+    local str(v) = if std.type(v) == 'string' then v else '';
     $.group($.get(o, 'apiVersion')) + '/' + str($.get(o, 'kind')) + '/' + str($.namespaceOf(o)) + '/' + str($.nameOf(o)),
 
   // Same namespace, a missing one counting as ''.
-  sameNamespace(a, b):: (if std.isString(a) then a else '') == (if std.isString(b) then b else ''),
+  sameNamespace(a, b):: (if std.type(a) == 'string' then a else '') == (if std.type(b) == 'string' then b else ''),
 
   // A label selector ({ matchLabels, matchExpressions }) against a map of
   // labels, as Kubernetes reads it. A null selector selects nothing; an empty
   // one selects everything.
   selectorMatches(sel, labels)::
-    if !std.isObject(sel) then false
+    if std.type(sel) != 'object' then false
     else
       local ml = $.get(sel, 'matchLabels', {});
       local exprs = $.get(sel, 'matchExpressions', []);
-      local l = if std.isObject(labels) then labels else {};
-      local has(k) = std.objectHas(l, k) && std.isString(l[k]);
+      local l = if std.type(labels) == 'object' then labels else {};
+      local has(k) = std.objectHasEx(l, k, false) && std.type(l[k]) == 'string';
       local req(e) =
         local k = $.get(e, 'key');
         local op = $.get(e, 'operator');
         local vs = $.get(e, 'values', []);
-        local vals = if std.isArray(vs) then vs else [];
+        local vals = if std.type(vs) == 'array' then vs else [];
         if op == 'In' then has(k) && std.member(vals, l[k])
         else if op == 'NotIn' then !has(k) || !std.member(vals, l[k])
         else if op == 'Exists' then has(k)
         else if op == 'DoesNotExist' then !has(k)
         else false;
-      (!std.isObject(ml) || std.length([k for k in std.objectFields(ml) if !has(k) || l[k] != ml[k]]) == 0)
-      && (!std.isArray(exprs) || std.length([e for e in exprs if !req(e)]) == 0),
+      (std.type(ml) != 'object' || std.length([k for k in std.objectFields(ml) if !has(k) || l[k] != ml[k]]) == 0)
+      && (std.type(exprs) != 'array' || std.length([e for e in exprs if !req(e)]) == 0),
 
   // Whether a selector says nothing (matchLabels and matchExpressions empty).
   selectorEmpty(sel):: std.length($.get(sel, 'matchLabels', {})) == 0 && std.length($.get(sel, 'matchExpressions', [])) == 0,
@@ -140,9 +145,14 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
     { [pairs[order[j]][0]]: pairs[order[j]][1] for j in std.range(0, n - 1) if j == 0 || pairs[order[j]][0] != pairs[order[j - 1]][0] },
 
   // sel (a map of labels) is contained in labels.
-  subset(sel, labels):: std.isObject(sel) && std.length([k for k in std.objectFields(sel) if $.get(labels, k) != sel[k]]) == 0,
+  subset(sel, labels):: std.type(sel) == 'object' && std.length([k for k in std.objectFields(sel) if $.get(labels, k) != sel[k]]) == 0,
 
   anyOf(arr):: std.length(std.filter(function(x) x, arr)) > 0,
+
+  // Whether s holds part (not ''). std.strReplace is a builtin in
+  // go-jsonnet; std.findSubstr takes a slice at every index of s, some
+  // thirty microseconds a character.
+  contains(s, part):: std.strReplace(s, part, '') != s,
 
   // Object without the given keys (std.objectRemoveKey is not in jsonnet 0.18).
   without(o, keys):: { [k]: o[k] for k in std.objectFields(o) if !std.member(keys, k) },
@@ -150,61 +160,63 @@ local edgesAlnum(s) = std.objectHas(alnum, s[0]) && std.objectHas(alnum, s[std.l
   // Deep merge of plain data: objects merge key by key, anything else in b
   // replaces a.
   merge(a, b)::
-    if std.isObject(a) && std.isObject(b) then
-      a + { [k]: if std.objectHas(a, k) then $.merge(a[k], b[k]) else b[k] for k in std.objectFields(b) }
+    if std.type(a) == 'object' && std.type(b) == 'object' then
+      a + { [k]: if std.objectHasEx(a, k, false) then $.merge(a[k], b[k]) else b[k] for k in std.objectFields(b) }
     else b,
 
   // Keys of `given` that `known` does not list, recursively for the keys
   // named in `nested`. Returns the dotted paths.
   unknownKeys(known, given, nested, prefix='')::
     std.flattenArrays([
-      if !std.objectHas(known, k) then [prefix + k]
-      else if std.member(nested, prefix + k) && std.isObject(given[k]) && std.isObject(known[k]) then
+      if !std.objectHasEx(known, k, false) then [prefix + k]
+      else if std.member(nested, prefix + k) && std.type(given[k]) == 'object' && std.type(known[k]) == 'object' then
         $.unknownKeys(known[k], given[k], nested, prefix + k + '.')
       else []
       for k in std.objectFields(given)
     ]),
 
   // Label keys and values as Kubernetes validates them.
-  isLabelValue(v):: std.isString(v) && (v == '' || (std.length(v) <= 63 && onlyChars(v, labelChars) && edgesAlnum(v))),
+  isLabelValue(v):: std.type(v) == 'string' && (v == '' || (std.length(v) <= 63 && onlyChars(v, labelChars) && edgesAlnum(v))),
   isLabelKey(k)::
-    std.isString(k) && k != '' &&
+    std.type(k) == 'string' && k != '' &&
     local parts = std.split(k, '/');
     local name = parts[std.length(parts) - 1];
     std.length(parts) <= 2 && name != '' && std.length(name) <= 63 && onlyChars(name, labelChars) && edgesAlnum(name) &&
     (std.length(parts) == 1 || (parts[0] != '' && std.length(parts[0]) <= 253 && onlyChars(parts[0], dnsChars))),
   // A DNS-1123 label, as Kubernetes requires of namespaces.
   isDNSLabel(s)::
-    std.isString(s) && s != '' && std.length(s) <= 63 && onlyChars(s, dnsChars) && std.length(std.findSubstr('.', s)) == 0
+    std.type(s) == 'string' && s != '' && std.length(s) <= 63 && onlyChars(s, dnsChars) && !$.contains(s, '.')
     && edgesAlnum(s),
   // A DNS-1123 subdomain, as Kubernetes requires of object names.
   isDNSSubdomain(s)::
-    std.isString(s) && s != '' && std.length(s) <= 253 && onlyChars(s, dnsChars)
+    std.type(s) == 'string' && s != '' && std.length(s) <= 253 && onlyChars(s, dnsChars)
     && edgesAlnum(s),
 
   // An image reference split into repository and tag, or null when it has
-  // no tag or is pinned by digest.
+  // no tag or is pinned by digest. (By std.split, a builtin in go-jsonnet:
+  // std.findSubstr slices the string at every index, milliseconds for an
+  // image reference.)
   splitImage(img)::
-    if !std.isString(img) || std.length(std.findSubstr('@', img)) > 0 then null
+    if std.type(img) != 'string' || $.contains(img, '@') then null
     else
-      local slashes = std.findSubstr('/', img);
-      local lastSlash = if std.length(slashes) > 0 then slashes[std.length(slashes) - 1] else -1;
-      local colons = [i for i in std.findSubstr(':', img) if i > lastSlash];
-      if std.length(colons) == 0 then null
+      local segments = std.split(img, '/');
+      local parts = std.split(segments[std.length(segments) - 1], ':');
+      if std.length(parts) == 1 then null
       else
-        local at = colons[std.length(colons) - 1];
-        { repo: std.substr(img, 0, at), tag: std.substr(img, at + 1, std.length(img) - at - 1) },
+        local tag = parts[std.length(parts) - 1];
+        local at = std.length(img) - std.length(tag) - 1;
+        { repo: std.substr(img, 0, at), tag: tag },
 
   // A template parameter prefix of a workload name: 'telemeter-server'
   // gives 'TELEMETER_SERVER_'.
   parameterPrefix(name)::
-    std.join('', [if std.objectHas(alnum, ch) then std.asciiUpper(ch) else '_' for ch in std.stringChars(name)]) + '_',
+    std.join('', [if std.objectHasEx(alnum, ch, false) then std.asciiUpper(ch) else '_' for ch in std.stringChars(name)]) + '_',
 
   // Prometheus label name for a Kubernetes label key (podTargetLabels
   // sanitizes every character outside [a-zA-Z0-9_] to '_').
   promLabel(k)::
     if onlyChars(k, alnumChars) then k  // most keys: 'track'
-    else std.join('', [if std.objectHas(alnum, ch) then ch else '_' for ch in std.stringChars(k)]),
+    else std.join('', [if std.objectHasEx(alnum, ch, false) then ch else '_' for ch in std.stringChars(k)]),
 
   // A string safe inside a double-quoted PromQL regex: Kubernetes names only
   // carry [a-z0-9.-], and '.' must be escaped (\\. inside the string).

@@ -86,7 +86,7 @@ function(m) {
   local canaryTag = local r = util.splitImage(m.canaryImage); if r == null then null else r.tag,
   local newVersion =
     if stableTag != null && canaryTag != null && stableTag != canaryTag && util.get(m.checked.podLabels, versionLabel) == stableTag
-       && !std.objectHas(m.selector, versionLabel) then { [versionLabel]: if m.templateInput != null then '${' + m.templateInput.names.tag + '}' else canaryTag }
+       && !std.objectHasEx(m.selector, versionLabel, false) then { [versionLabel]: if m.templateInput != null then '${' + m.templateInput.names.tag + '}' else canaryTag }
     else {},
   versionNotes:: if std.length(newVersion) == 0 then [] else [
     "the canary's pods say " + versionLabel + '=' + util.show(canaryTag) + " (the stable's say " + util.show(stableTag) + ", the stable image's tag)",
