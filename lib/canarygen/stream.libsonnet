@@ -70,10 +70,9 @@ local workloadIndex(objects) = util.firstByKey([
 // The canary the workload at i has among objects: the workload of the same
 // kind and namespace named <name><suffix> whose pods carry the track label
 // ({ index }). null when there is none; { named: index } when one is named
-// so but is not a canary (its pods lack the label).
-local canaryIn(objects, index, i, params) =
+// so but is not a canary (its pods lack the label). c: configOf(its params).
+local canaryIn(objects, index, i, c) =
   local w = objects[i];
-  local c = configOf(params);
   local key = util.get(w, 'kind') + '/' + util.str(util.namespaceOf(w)) + '/' + util.str(util.nameOf(w))
               + (if std.type(c.canary.suffix) == 'string' then c.canary.suffix else '');
   if !std.objectHasEx(index, key, false) || index[key] == i then null
@@ -110,7 +109,10 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
   local give(o) = ns != null && namespaced(o) && (util.namespaceOf(o) == null || util.namespaceOf(o) == '');
   local toNamespace = [i for i in idx if give(objects[i])];
   local objs = [if give(objects[i]) then objects[i] { metadata+: { namespace: ns } } else objects[i] for i in idx];
-  local paramsOf(i) = local k = std.toString(i); if std.objectHasEx(paramsAt, k, false) then paramsAt[k] else params;
+  // The options in effect for object i, merged once for the workloads
+  // that take the stream's rather than once per workload.
+  local streamConfig = configOf(params);
+  local configAt(i) = local k = std.toString(i); if std.objectHasEx(paramsAt, k, false) then configOf(paramsAt[k]) else streamConfig;
   local source(i) = if i < std.length(sources) && sources[i] != null then sources[i] else null;
   local describe(i) = util.describe(objs[i]);
 
@@ -118,7 +120,7 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
   local old = [i for i in idx if std.type(objs[i]) == 'object' && std.member(workloadKinds, util.get(objs[i], 'kind')) && std.member(oldWorkloadVersions, util.get(objs[i], 'apiVersion'))];
   local templates = [i for i in idx if isTemplate(objs[i])];
   local index = workloadIndex(objs);
-  local canaryOf = { [std.toString(i)]: canaryIn(objs, index, i, paramsOf(i)) for i in candidates };
+  local canaryOf = { [std.toString(i)]: canaryIn(objs, index, i, configAt(i)) for i in candidates };
   local canaries = std.set([canaryOf[k].index for k in std.objectFields(canaryOf) if canaryOf[k] != null && std.objectHasEx(canaryOf[k], 'index', false)]);
   local named(i, w) = w == util.nameOf(objs[i]) || (util.namespaceOf(objs[i]) != null && w == util.namespaceOf(objs[i]) + '/' + util.nameOf(objs[i]));
   local isNamed(i) = std.length([w for w in workloads if named(i, w)]) > 0;
@@ -148,7 +150,7 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
   local notCanaries = [
     problem(canaryOf[std.toString(i)].named,
             describe(canaryOf[std.toString(i)].named) + ': is named like the canary of ' + describe(i)
-            + ', but its pods do not carry ' + configOf(paramsOf(i)).track.key + '=' + configOf(paramsOf(i)).track.value,
+            + ', but its pods do not carry ' + configAt(i).track.key + '=' + configAt(i).track.value,
             'rename it, or give the canary another `canary.suffix`')
     for i in chosen
     if canaryOf[std.toString(i)] != null && std.objectHasEx(canaryOf[std.toString(i)], 'named', false)
