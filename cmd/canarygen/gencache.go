@@ -130,10 +130,8 @@ func hashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func hashBytes(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
+// hashBytes is jsonnetvm.Sum: what OnRead reports imports by.
+func hashBytes(b []byte) string { return jsonnetvm.Sum(b) }
 
 // key is what the job is, apart from the contents of the files it reads.
 func (c *genCache) key(job *renderJob) string {
@@ -194,7 +192,9 @@ type recorder struct {
 	seen  map[string]bool
 }
 
-func (r *recorder) read(path string, data []byte) {
+// read records a file by the hash of its content ("": no such file), as
+// jsonnetvm's OnRead reports it.
+func (r *recorder) read(path, sum string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.seen == nil {
@@ -207,9 +207,8 @@ func (r *recorder) read(path string, data []byte) {
 		return
 	}
 	r.seen[path] = true
-	e := cacheRead{Path: path}
-	if data != nil {
-		e.Hash = hashBytes(data)
+	e := cacheRead{Path: path, Hash: sum}
+	if sum != "" {
 		e.Real, _ = filepath.EvalSymlinks(path)
 	}
 	r.reads = append(r.reads, e)
@@ -219,7 +218,7 @@ func (r *recorder) read(path string, data []byte) {
 func record(job *renderJob) *recorder {
 	rec := &recorder{}
 	job.jsonnet.OnRead = rec.read
-	job.onInput = rec.read
+	job.onInput = func(path string, data []byte) { rec.read(path, hashBytes(data)) }
 	return rec
 }
 

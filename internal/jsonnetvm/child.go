@@ -70,12 +70,13 @@ type header struct {
 	Reads  []childRead     `json:"reads,omitempty"`  // with request.Record
 }
 
-// childRead is one file the child's imports looked at: its data, or
-// Missing when there was no such file.
+// childRead is one file the child's imports looked at, as OnRead is told:
+// the hash of its content, "" when there was no such file. The content
+// itself stays in the child, so that the parent holds no more than the
+// list whatever the input imports.
 type childRead struct {
-	Path    string `json:"path"`
-	Data    []byte `json:"data,omitempty"`
-	Missing bool   `json:"missing,omitempty"`
+	Path string `json:"path"`
+	Sum  string `json:"sum,omitempty"`
 }
 
 // EvaluateFile evaluates the jsonnet input file (its source given) with
@@ -158,11 +159,7 @@ func evaluateInChild(exe, file string, src []byte, opts Options) (string, error)
 	}
 	if opts.OnRead != nil {
 		for _, rd := range h.Reads {
-			if rd.Missing {
-				opts.OnRead(rd.Path, nil)
-			} else {
-				opts.OnRead(rd.Path, append([]byte{}, rd.Data...))
-			}
+			opts.OnRead(rd.Path, rd.Sum)
 		}
 	}
 	max := maxOutput(opts)
@@ -271,9 +268,7 @@ func serveChild(in io.Reader, out *os.File) int {
 	opts.Timeout = 0 // the parent kills the child
 	var reads []childRead
 	if req.Record {
-		opts.OnRead = func(path string, data []byte) {
-			reads = append(reads, childRead{Path: path, Data: data, Missing: data == nil})
-		}
+		opts.OnRead = func(path, sum string) { reads = append(reads, childRead{Path: path, Sum: sum}) }
 	}
 	result, err := Evaluate(Program(req.File, opts), req.File, req.Source, opts)
 	mu.Lock()

@@ -7,6 +7,8 @@
 package jsonnetvm
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,11 +76,11 @@ type Options struct {
 
 	// OnRead, when set, is told of every file a jsonnet input's imports
 	// look at, in the order the importer looks: its path as searched and
-	// what it read (nil: no such file). What a render read is what decides
-	// its output (gen's cache); files of the embedded library are not
-	// reported.
-	// With Isolate the child records the reads and the parent reports them.
-	OnRead func(path string, data []byte) `json:"-"`
+	// the Sum of what it read ("": no such file). What a render read is
+	// what decides its output (gen's cache); files of the embedded library
+	// are not reported. With Isolate the child records the reads and the
+	// parent reports them.
+	OnRead func(path, sum string) `json:"-"`
 }
 
 // DefaultMaxImport bounds each file a jsonnet input imports: as much as
@@ -100,7 +102,7 @@ type importer struct {
 	cache  map[string]jsonnet.Contents
 	// maxSize bounds each imported file (0: DefaultMaxImport).
 	maxSize int
-	onRead  func(path string, data []byte)
+	onRead  func(path, sum string)
 	// allowed, when not nil, are the directories (absolute, symlinks
 	// resolved) files may be read from: the import sandbox.
 	allowed []string
@@ -220,7 +222,7 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 	}
 	if st, err := os.Stat(p); err != nil || st.IsDir() {
 		if im.onRead != nil {
-			im.onRead(p, nil)
+			im.onRead(p, "")
 		}
 		return jsonnet.Contents{}, false, nil
 	}
@@ -232,7 +234,7 @@ func (im *importer) file(p string) (jsonnet.Contents, bool, error) {
 		return jsonnet.Contents{}, false, err
 	}
 	if im.onRead != nil {
-		im.onRead(p, data)
+		im.onRead(p, Sum(data))
 	}
 	c := jsonnet.MakeContentsRaw(data)
 	im.cache[p] = c
@@ -650,4 +652,10 @@ func gitRoot(dir string) string {
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// Sum is the hash OnRead reports a file's content by: SHA-256, in hex.
+func Sum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
 }
