@@ -35,14 +35,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// scenario is one line of a case file: "name: canarygen arguments".
 type scenario struct {
 	name string
 	args []string
 }
 
-func readScenarios(t *testing.T) []scenario {
+func readScenarios(t *testing.T) []scenario { return readCaseFile(t, "examples/scenarios.txt") }
+
+// readCaseFile reads a file of scenarios, one per line; blank lines and
+// lines starting with # are skipped, names are unique.
+func readCaseFile(t testing.TB, file string) []scenario {
 	t.Helper()
-	f, err := os.Open("examples/scenarios.txt")
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +62,7 @@ func readScenarios(t *testing.T) []scenario {
 		}
 		name, args, ok := strings.Cut(line, ":")
 		if !ok || seen[name] {
-			t.Fatalf("examples/scenarios.txt: bad or duplicate line %q", line)
+			t.Fatalf("%s: bad or duplicate line %q", file, line)
 		}
 		seen[name] = true
 		out = append(out, scenario{name: name, args: strings.Fields(args)})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -16,34 +15,10 @@ import (
 )
 
 // realWorldCase is one line of testdata/corpus/cases.txt.
-type realWorldCase struct {
-	name string
-	args []string
-}
+type realWorldCase = scenario
 
 func readCorpusCases(t testing.TB) []realWorldCase {
-	t.Helper()
-	f, err := os.Open("testdata/corpus/cases.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []realWorldCase
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, args, ok := strings.Cut(line, ":")
-		if !ok || seen[name] {
-			t.Fatalf("testdata/corpus/cases.txt: bad or duplicate line %q", line)
-		}
-		seen[name] = true
-		out = append(out, realWorldCase{name: name, args: strings.Fields(args)})
-	}
-	return out
+	return readCaseFile(t, "testdata/corpus/cases.txt")
 }
 
 // inputsOf splits a case's arguments into its flags and its files.
