@@ -148,18 +148,20 @@ func (c *genCache) key(job *renderJob) string {
 		listed = []string{err.Error()}
 	}
 	j := job.jsonnet
-	b, _ := json.Marshal([]any{genCacheFormat, c.build, job.args, j.ExtStr, j.ExtCode, j.TLAStr, j.TLACode, layouts, listed})
+	// Root and UnsafeImports come from gen's command line, not the job's
+	// arguments: a render allowed by --unsafe-imports is not fresh without it.
+	b, _ := json.Marshal([]any{genCacheFormat, c.build, job.args, j.ExtStr, j.ExtCode, j.TLAStr, j.TLACode, j.Root, j.UnsafeImports, layouts, listed})
 	return hashBytes(b)
 }
 
 // fresh gives the cache's entry for the job when the job need not be
 // rendered: the same key, the files it read as they were, and its output
 // file holding what it rendered.
-func (c *genCache) fresh(job *renderJob) (*cacheEntry, bool) {
+func (c *genCache) fresh(job *renderJob, key string) (*cacheEntry, bool) {
 	c.mu.Lock()
 	e := c.entries[job.output]
 	c.mu.Unlock()
-	if e == nil || e.Key != c.key(job) {
+	if e == nil || e.Key != key {
 		return nil, false
 	}
 	for _, r := range e.Reads {
@@ -223,8 +225,8 @@ func record(job *renderJob) *recorder {
 }
 
 // store keeps what a render of job read and gave.
-func (c *genCache) store(job *renderJob, rec *recorder, data []byte, res *canarygen.Result) {
-	e := &cacheEntry{Key: c.key(job), Reads: rec.reads, Output: hashBytes(data), Reports: []string{}}
+func (c *genCache) store(job *renderJob, key string, rec *recorder, data []byte, res *canarygen.Result) {
+	e := &cacheEntry{Key: key, Reads: rec.reads, Output: hashBytes(data), Reports: []string{}}
 	for _, rep := range res.Reports {
 		e.Reports = append(e.Reports, fmt.Sprint(rep))
 	}
@@ -280,7 +282,8 @@ func (c *genCache) run(job *renderJob) (data []byte, res *canarygen.Result, e *c
 		data, res, err = job.run(nil)
 		return data, res, nil, err
 	}
-	if e, ok := c.fresh(job); ok {
+	key := c.key(job) // once: it lists the directory inputs
+	if e, ok := c.fresh(job, key); ok {
 		genRenders.Add(-1)
 		return nil, nil, e, nil
 	}
@@ -289,6 +292,6 @@ func (c *genCache) run(job *renderJob) (data []byte, res *canarygen.Result, e *c
 		c.forget(job)
 		return nil, nil, nil, err
 	}
-	c.store(job, rec, data, res)
+	c.store(job, key, rec, data, res)
 	return data, res, nil, nil
 }

@@ -136,6 +136,16 @@ jobs:
 		t.Fatalf("the version: --check again: exit %d, %d jobs rendered", code, n)
 	}
 
+	// gen's own --unsafe-imports is part of what a job is: a render it
+	// allowed is not fresh without it, and the other way round.
+	before := genRenders.Load()
+	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--set", "ext-str=image", "--check", "--unsafe-imports"); code != 0 || genRenders.Load()-before != 2 {
+		t.Fatalf("--unsafe-imports: exit %d (%s), %d rendered, want both", code, stderr, genRenders.Load()-before)
+	}
+	if code, n, _ := gen(true); code != 0 || n != 2 {
+		t.Fatalf("without --unsafe-imports again: exit %d, %d rendered, want both", code, n)
+	}
+
 	// A hand-edited output is stale, though nothing it was rendered from
 	// changed.
 	out := filepath.Join(dir, "out/web.yaml")
@@ -149,7 +159,7 @@ jobs:
 	}
 
 	// --no-cache renders everything.
-	before := genRenders.Load()
+	before = genRenders.Load()
 	if _, stderr, code := runCLI("gen", "-q", "-c", cfg, "--check", "--no-cache", "--set", "ext-str=image"); code != 0 || genRenders.Load()-before != 2 {
 		t.Fatalf("--no-cache: exit %d (%s), %d rendered", code, stderr, genRenders.Load()-before)
 	}
