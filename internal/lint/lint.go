@@ -410,40 +410,78 @@ func (l *lintRun) checkDoubleScrape() {
 		port string
 	}
 	paths := map[target][]string{}
+	// Each Service's selector and port names, and the workloads it
+	// selects, found once and by label, not by a pass over the namespace's
+	// workloads for every ServiceMonitor that reaches it.
+	type serviceInfo struct {
+		sel   *selector
+		ports []string
+		pods  []*workload
+	}
+	infos := map[*lintObject]*serviceInfo{}
+	podIndex := map[string]labelIndex[*workload]{}
+	info := func(svc *lintObject) *serviceInfo {
+		if i, ok := infos[svc]; ok {
+			return i
+		}
+		i := &serviceInfo{sel: serviceSelector(svc), ports: servicePortNames(svc)}
+		if i.sel != nil {
+			ix, ok := podIndex[svc.ns]
+			if !ok {
+				ix = indexLabels(l.wlByNS[svc.ns], func(w *workload) map[string]string { return w.podLabels })
+				podIndex[svc.ns] = ix
+			}
+			for _, w := range ix.candidates(i.sel, l.wlByNS[svc.ns]) {
+				if i.sel.matches(w.podLabels) {
+					i.pods = append(i.pods, w)
+				}
+			}
+		}
+		infos[svc] = i
+		return i
+	}
+	serviceIndex := map[string]labelIndex[*lintObject]{}
 	for _, sm := range l.byKind["ServiceMonitor"] {
 		sel := parseSelector(sm.spec["selector"])
 		if sel == nil {
 			sel = &selector{} // the operator reads a missing selector as empty: every Service
 		}
 		// The Services of the namespaces the ServiceMonitor looks at: its
-		// own, namespaceSelector.matchNames, or with any: true all.
-		services := l.in("Service", sm.ns)
+		// own (those its selector may match, by label), namespaceSelector.matchNames,
+		// or with any: true all.
 		nsSel, _ := sm.spec["namespaceSelector"].(map[string]any)
+		var services []*lintObject
 		if all, _ := nsSel["any"].(bool); all {
 			services = l.byKind["Service"]
 		} else if names := manifest.StringList(nsSel["matchNames"]); len(names) > 0 {
-			services = nil
 			for _, ns := range slices.Compact(slices.Sorted(slices.Values(names))) {
 				services = append(services, l.in("Service", ns)...)
 			}
+		} else {
+			ix, ok := serviceIndex[sm.ns]
+			if !ok {
+				ix = indexLabels(l.in("Service", sm.ns), func(o *lintObject) map[string]string { return o.labels })
+				serviceIndex[sm.ns] = ix
+			}
+			services = ix.candidates(sel, l.in("Service", sm.ns))
 		}
 		endpoints, _ := sm.spec["endpoints"].([]any)
 		for _, svc := range services {
-			svcSel := serviceSelector(svc)
-			if svcSel == nil || !sel.matches(svc.labels) {
+			if !sel.matches(svc.labels) {
 				continue
 			}
-			ports := servicePortNames(svc)
+			si := info(svc)
+			if si.sel == nil {
+				continue
+			}
 			for _, e := range endpoints {
 				port, _ := manifest.Field(e, "port").(string)
-				if port == "" || !slices.Contains(ports, port) {
+				if port == "" || !slices.Contains(si.ports, port) {
 					continue
 				}
-				for _, w := range l.wlByNS[svc.ns] {
-					if svcSel.matches(w.podLabels) {
-						t := target{w, port}
-						paths[t] = append(paths[t], fmt.Sprintf("%s via %s", sm, svc))
-					}
+				for _, w := range si.pods {
+					t := target{w, port}
+					paths[t] = append(paths[t], fmt.Sprintf("%s via %s", sm, svc))
 				}
 			}
 		}
@@ -676,6 +714,39 @@ func serviceSelector(svc *lintObject) *selector {
 		return nil
 	}
 	return &selector{matchLabels: ml}
+}
+
+// labelIndex lists objects by each label they carry ("key\x00value"), in
+// their order, so that the objects a selector may select are found without
+// a pass over all of them: lint over thousands of sets in a few namespaces
+// stays linear.
+type labelIndex[T any] map[string][]T
+
+func indexLabels[T any](objs []T, labels func(T) map[string]string) labelIndex[T] {
+	ix := labelIndex[T]{}
+	for _, o := range objs {
+		for k, v := range labels(o) {
+			ix[k+"\x00"+v] = append(ix[k+"\x00"+v], o)
+		}
+	}
+	return ix
+}
+
+// candidates are the objects of all (the ones indexed) that sel may
+// select, in their order: those that carry the rarest of its matchLabels,
+// or all when it has none. Callers still match each against sel.
+func (ix labelIndex[T]) candidates(sel *selector, all []T) []T {
+	if sel == nil || len(sel.matchLabels) == 0 {
+		return all
+	}
+	var best []T
+	first := true
+	for k, v := range sel.matchLabels {
+		if c := ix[k+"\x00"+v]; first || len(c) < len(best) {
+			best, first = c, false
+		}
+	}
+	return best
 }
 
 func (s *selector) empty() bool { return len(s.matchLabels) == 0 && len(s.exprs) == 0 }
