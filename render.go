@@ -129,6 +129,9 @@ type task struct {
 	monitored *string // the Service:port of a ServiceMonitor the set renders
 	analysis  json.RawMessage
 	yaml      []piece // with YAML out: each member encoded
+	// With YAML out and lint: lint's views of the members (shrink).
+	lintViews    []byte
+	decodedViews []Object
 }
 
 // render renders inputs; out, when not nil, takes the YAML.
@@ -488,12 +491,8 @@ func (r *Renderer) do(w int, c *task, out *output) {
 			c.yaml = append(c.yaml, p)
 		}
 	}
-	if out != nil { // keep what placement and lint read: the YAML is written
-		if r.opts.Lint {
-			c.members = lint.Views(c.members)
-		} else {
-			c.members = identities(c.members)
-		}
+	if out != nil { // the YAML is written
+		c.err = c.shrink(r.opts.Lint)
 	}
 }
 
@@ -542,12 +541,38 @@ func (r *Renderer) doTemplate(w int, c *task, out *output) {
 			return
 		}
 		c.yaml = []piece{p}
-		if r.opts.Lint {
-			c.members = lint.Views(c.members)
-		} else {
-			c.members = identities(c.members)
-		}
+		c.err = c.shrink(r.opts.Lint)
 	}
+}
+
+// shrink keeps of the members, once their YAML is written, what placement
+// and lint read: the identities, and with lint its views of the members as
+// JSON, decoded at placement (views). A view held as Go maps is some 4 KB
+// an object, 20 MB for 1000 sets, which the collector would mark in every
+// cycle of the render and which raised its goal; as JSON it is a tenth.
+func (c *task) shrink(lintOn bool) error {
+	if lintOn {
+		b, err := json.Marshal(lint.Views(c.members))
+		if err != nil {
+			return fmt.Errorf("lint views: %w", err)
+		}
+		c.lintViews = b
+	}
+	c.members = identities(c.members)
+	return nil
+}
+
+// views gives lint's views of the members that shrink kept, decoded
+// once; nil without them.
+func (c *task) views() ([]Object, error) {
+	if c.lintViews != nil {
+		var v []Object
+		if err := manifest.DecodeJSON(c.lintViews, &v); err != nil {
+			return nil, fmt.Errorf("lint views: %w", err)
+		}
+		c.decodedViews, c.lintViews = v, nil
+	}
+	return c.decodedViews, nil
 }
 
 // identities keeps what placement reads of objects: their identity.
@@ -609,34 +634,43 @@ func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, er
 		}
 	}
 	var linted []Object
-	emit := func(o Object, y *piece) error {
+	// emit writes o: an input object, or member k of c's set (c not nil).
+	emit := func(o Object, c *task, k int) error {
 		if out == nil {
 			res.Objects = append(res.Objects, o)
 			return nil
 		}
-		if y == nil {
+		var y piece
+		if c != nil {
+			y = c.yaml[k]
+		} else {
 			b, err := encode.YAML([]Object{o})
 			if err != nil {
 				return err
 			}
-			y = &piece{b: b}
+			y = piece{b: b}
 		}
 		if r.opts.Lint {
-			linted = append(linted, lint.Views([]Object{o})...)
+			if c == nil {
+				linted = append(linted, lint.Views([]Object{o})...)
+			} else if views, err := c.views(); err != nil {
+				return err
+			} else {
+				linted = append(linted, views[k])
+			}
 		}
-		return out.write(*y)
+		return out.write(y)
 	}
 	for i, it := range items {
 		c := it.job
 		if c == nil {
-			o, y := it.Object, (*piece)(nil)
+			var err error
 			if m, ok := replacement[i]; ok {
-				o = m.c.members[m.k]
-				if out != nil {
-					y = &m.c.yaml[m.k]
-				}
+				err = emit(m.c.members[m.k], m.c, m.k)
+			} else {
+				err = emit(it.Object, nil, 0)
 			}
-			if err := emit(o, y); err != nil {
+			if err != nil {
 				return nil, err
 			}
 			continue
@@ -645,11 +679,7 @@ func (r *Renderer) place(items []*item, calls []*task, out *output) (*Result, er
 			if j, ok := placeOf[manifest.Identity(o)]; ok && j != i {
 				continue // in the place of the input object it stands for
 			}
-			var y *piece
-			if out != nil {
-				y = &c.yaml[k]
-			}
-			if err := emit(o, y); err != nil {
+			if err := emit(o, c, k); err != nil {
 				return nil, err
 			}
 		}
