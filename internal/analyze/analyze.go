@@ -14,9 +14,6 @@ import (
 	"sync"
 	"time"
 
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
-
 	"github.com/canarygen/canarygen/internal/judge"
 )
 
@@ -160,9 +157,9 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 // QueryRange is the part of the Prometheus HTTP API that analyze uses
-// (v1.API has it).
+// (Client has it).
 type QueryRange interface {
-	QueryRange(ctx context.Context, query string, r v1.Range, opts ...v1.Option) (model.Value, v1.Warnings, v1.Infos, error)
+	QueryRange(ctx context.Context, query string, r Range) ([]Series, error)
 }
 
 // parallelQueries is how many range queries run at once.
@@ -175,13 +172,13 @@ func (m Model) RateRange(step time.Duration) string {
 	if m.Range != nil && *m.Range != "" {
 		return *m.Range
 	}
-	return model.Duration(max(step, time.Minute)).String()
+	return promDuration(max(step, time.Minute))
 }
 
 // Analyze compares the canary with the stable over the window.
 func Analyze(ctx context.Context, api QueryRange, m Model, w Window) (*Result, error) {
 	rng := m.RateRange(w.Step)
-	res := &Result{Workload: m.Workload, Start: w.Start, End: w.End, Step: model.Duration(w.Step).String(), Range: rng}
+	res := &Result{Workload: m.Workload, Start: w.Start, End: w.End, Step: promDuration(w.Step), Range: rng}
 
 	// Every query, run in parallel.
 	type query struct {
@@ -203,7 +200,7 @@ func Analyze(ctx context.Context, api QueryRange, m Model, w Window) (*Result, e
 	for i, mt := range m.Metrics {
 		pairs[i] = [2]*query{add(mt.Canary), add(mt.Stable)}
 	}
-	r := v1.Range{Start: w.Start, End: w.End, Step: w.Step}
+	r := Range{Start: w.Start, End: w.End, Step: w.Step}
 	next := make(chan *query)
 	var wg sync.WaitGroup
 	for range min(parallelQueries, len(qs)) {
@@ -327,27 +324,18 @@ func mean(v []float64) float64 {
 }
 
 // rangeSamples runs one range query, which must give at most one series.
-func rangeSamples(ctx context.Context, api QueryRange, promql string, r v1.Range) ([]float64, error) {
-	v, _, _, err := api.QueryRange(ctx, promql, r)
+func rangeSamples(ctx context.Context, api QueryRange, promql string, r Range) ([]float64, error) {
+	series, err := api.QueryRange(ctx, promql, r)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", promql, err)
 	}
-	mat, ok := v.(model.Matrix)
-	if !ok {
-		return nil, fmt.Errorf("query %s: got a %s, want a range vector", promql, v.Type())
-	}
-	switch len(mat) {
+	switch len(series) {
 	case 0:
 		return nil, nil
 	case 1:
-	default:
-		return nil, fmt.Errorf("query %s: got %d series, want one per track: aggregate it (sum, avg, max...)", promql, len(mat))
+		return series[0].Values, nil
 	}
-	out := make([]float64, len(mat[0].Values))
-	for i, s := range mat[0].Values {
-		out[i] = float64(s.Value)
-	}
-	return out, nil
+	return nil, fmt.Errorf("query %s: got %d series, want one per track: aggregate it (sum, avg, max...)", promql, len(series))
 }
 
 // Overall is the verdict of several workloads: fail if one fails, else
