@@ -239,7 +239,7 @@ local serviceMonitor(m, set) =
   local svc = set.metricsService;
   local serviceWhere = serviceWhereOf(m, svc);
   local name = util.identity({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: m.name, namespace: m.namespace } });
-  local clash = [o for o in m.objects if util.identity(o) == name];
+  local clash = [o for o in m.serviceMonitors if util.identity(o) == name];  // only a ServiceMonitor has its identity
   // The Service port the ServiceMonitor scrapes must reach a container of
   // the pods (by its targetPort's name, or number; the port's number when
   // it has none).

@@ -2,8 +2,11 @@
 // objects of the input (the `objects` argument), so that jsonnet users and
 // CLI users get the same reuse and the same refusals.
 //
-// Every lookup checks kind and namespace itself: a caller may pass all the
-// objects of an input, or only those of the workload's namespace.
+// The model (model.libsonnet) sorts the input's objects out once and gives
+// each lookup the objects of its kind in the workload's namespace
+// (ServiceMonitors: of every namespace), whatever the caller of
+// canarygen.new passed: all the objects of an input, or only those of the
+// workload's namespace.
 local util = import 'util.libsonnet';
 
 // The kinds a lookup here reads. A caller holding a large input may pass
@@ -14,12 +17,6 @@ local kinds = {
   namespaced: ['Service', 'ServiceMonitor', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'],
   cluster: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService', 'CustomResourceDefinition'],
 };
-
-local inNamespace(objects, kind, ns) = [
-  o
-  for o in objects
-  if std.type(o) == 'object' && util.get(o, 'kind') == kind && util.sameNamespace(util.namespaceOf(o), ns)
-];
 
 local podLabelsOf(w) = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
 
@@ -33,12 +30,13 @@ local ref(svc) =
   kinds:: kinds,
 
   // Every Service of the workload's namespace whose selector (not empty)
-  // picks the workload's pods, in input order.
-  services(w, objects)::
+  // picks the workload's pods, in input order. services: the Services of
+  // the namespace.
+  services(w, services)::
     local pods = podLabelsOf(w);
     [
       s
-      for s in inNamespace(objects, 'Service', util.namespaceOf(w))
+      for s in services
       if std.type(util.path(s, ['spec', 'selector'])) == 'object' && std.length(s.spec.selector) > 0 && util.subset(s.spec.selector, pods)
     ],
 
@@ -90,12 +88,12 @@ local ref(svc) =
 
   // The workload's canary in the input: the workload of the same kind and
   // namespace named <name><suffix> whose pods carry the track label, or
-  // null.
-  canary(w, objects, config)::
+  // null. workloads: those of its kind in its namespace.
+  canary(w, workloads, config)::
     local name = util.str(util.nameOf(w)) + config.canary.suffix;
     local found = [
       o
-      for o in inNamespace(objects, util.get(w, 'kind'), util.namespaceOf(w))
+      for o in workloads
       if util.nameOf(o) == name && util.get(podLabelsOf(o), config.track.key) == config.track.value
     ];
     if std.length(found) > 0 then found[0] else null,
@@ -103,41 +101,37 @@ local ref(svc) =
   // The Service that already fronts the workload: for a StatefulSet its
   // governing Service (spec.serviceName), for a Deployment one named like
   // it; else the first whose selector picks the workload's pods. null when
-  // there is none. canarygen.new checks it.
-  service(w, objects)::
-    local ns = util.namespaceOf(w);
+  // there is none. canarygen.new checks it. services: the Services of the
+  // namespace; selecting: those of them whose selector picks the
+  // workload's pods (services(w, ...), which the model has already).
+  service(w, services, selecting)::
     local spec = util.get(w, 'spec', {});
     local serviceName = util.get(spec, 'serviceName');
     local want =
       if util.get(w, 'kind') == 'StatefulSet' && std.type(serviceName) == 'string' && serviceName != '' then serviceName
       else util.nameOf(w);
-    local podLabels = util.path(spec, ['template', 'metadata', 'labels'], {});
-    local services = inNamespace(objects, 'Service', ns);
     local named = [s for s in services if util.nameOf(s) == want];
-    local selects(s) =
-      local sel = util.path(s, ['spec', 'selector'], {});
-      std.type(sel) == 'object' && std.length(sel) > 0 && util.subset(sel, podLabels);
-    local selecting = [s for s in services if selects(s)];
     if std.length(named) > 0 then named[0]
     else if std.length(selecting) > 0 then selecting[0]
     else null,
 
   // The autoscaling/v2 HorizontalPodAutoscaler that scales the workload, or
-  // null.
-  hpa(w, objects)::
+  // null. hpas: the HorizontalPodAutoscalers of its namespace.
+  hpa(w, hpas)::
     local scales(h) =
       local ref = util.path(h, ['spec', 'scaleTargetRef'], {});
       util.get(h, 'apiVersion') == 'autoscaling/v2' && util.get(ref, 'kind') == util.get(w, 'kind') && util.get(ref, 'name') == util.nameOf(w);
-    local found = [h for h in inNamespace(objects, 'HorizontalPodAutoscaler', util.namespaceOf(w)) if scales(h)];
+    local found = [h for h in hpas if scales(h)];
     if std.length(found) > 0 then found[0] else null,
 
   // A PodDisruptionBudget whose selector (matchLabels and
-  // matchExpressions) picks the workload's pods, or null.
-  pdb(w, objects)::
+  // matchExpressions) picks the workload's pods, or null. pdbs: the
+  // PodDisruptionBudgets of its namespace.
+  pdb(w, pdbs)::
     local pods = util.path(w, ['spec', 'template', 'metadata', 'labels'], {});
     local covers(p) =
       local sel = util.path(p, ['spec', 'selector']);
       std.type(sel) == 'object' && !util.selectorEmpty(sel) && util.selectorMatches(sel, pods);
-    local found = [p for p in inNamespace(objects, 'PodDisruptionBudget', util.namespaceOf(w)) if covers(p)];
+    local found = [p for p in pdbs if covers(p)];
     if std.length(found) > 0 then found[0] else null,
 }

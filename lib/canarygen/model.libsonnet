@@ -36,6 +36,24 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     workload: w,
     params: params,
     objects: if std.type(objects) == 'array' then objects else [],
+    // The input's objects that the lookups below read (context.libsonnet),
+    // sorted out once: by kind, and for namespaced kinds those in the
+    // workload's namespace. An input's namespace may hold hundreds of
+    // Services, and each lookup then reads only the objects it is about.
+    kindsOf:: [if std.type(o) == 'object' && std.objectHasEx(o, 'kind', false) then o.kind else null for o in m.objects],
+    local ofKind(k) = [m.objects[i] for i in std.range(0, std.length(m.objects) - 1) if m.kindsOf[i] == k],
+    local nsHere = util.str(m.namespace),
+    local namespaceIs(o) =
+      local md = if std.objectHasEx(o, 'metadata', false) then o.metadata else null;
+      local ns = if std.type(md) == 'object' && std.objectHasEx(md, 'namespace', false) then md.namespace else null;
+      (if std.type(ns) == 'string' then ns else '') == nsHere,
+    here:: {
+      [k]: [o for o in ofKind(k) if namespaceIs(o)]
+      for k in ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'StatefulSet', 'Deployment']
+    },
+    serviceMonitors:: ofKind('ServiceMonitor'),  // of every namespace: they may select Services of others
+    // The cluster-scoped objects the lookups read, in input order.
+    clusterObjects:: [m.objects[i] for i in std.range(0, std.length(m.objects) - 1) if std.member(context.kinds.cluster, m.kindsOf[i])],
 
     meta: util.get(w, 'metadata', {}),
     kind: util.get(w, 'kind'),
@@ -72,7 +90,7 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
 
     // ---- replicas ------------------------------------------------------
     // The canary the input already has (replaced by the rendered one).
-    existingCanary: if std.type(w) == 'object' && std.type(c.track) == 'object' && std.type(c.canary.suffix) == 'string' then context.canary(w, m.objects, c) else null,
+    existingCanary: if std.type(w) == 'object' && std.type(c.track) == 'object' && std.type(c.canary.suffix) == 'string' then context.canary(w, if std.type(m.kind) == 'string' then util.get(m.here, m.kind, []) else [], c) else null,
     local existingCanaryReplicas =
       local r = util.path(m.existingCanary, ['spec', 'replicas']);
       if m.existingCanary == null then 0 else if r == null then 1 else r,
@@ -121,14 +139,14 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
     // for the workload, else a generated one) or false (none).
     existingService:
       if std.type(c.service) == 'object' then c.service
-      else if c.service == true then context.service(w, m.objects)
+      else if c.service == true then context.service(w, m.here.Service, m.services)
       else null,
     hasService: c.service != false,
     // The stable's HPA, for a canary HPA: the option's object, or with
     // hpa: true the input's.
     hpa:
       if c.hpa == true then
-        local found = context.hpa(w, m.objects);
+        local found = context.hpa(w, m.here.HorizontalPodAutoscaler);
         if found == null then
           m.fail('hpa',
                  'no autoscaling/v2 HorizontalPodAutoscaler in the input targets it',
@@ -142,12 +160,12 @@ local releaseLabels = ['app.kubernetes.io/version', 'version', 'helm.sh/chart', 
       if c.pdb == null then null
       else
         local ours(p) = util.nameOf(p) == m.name && util.sameNamespace(util.namespaceOf(p), m.namespace);
-        local others = [p for p in m.objects if util.get(p, 'kind') == 'PodDisruptionBudget' && !ours(p)];
+        local others = [p for p in m.here.PodDisruptionBudget if !ours(p)];
         context.pdb(w, others),
     // Every Service of the input over the workload's pods, and those that
     // webhooks and APIServices use ("namespace/name" -> what uses it).
-    services: context.services(w, m.objects),
-    webhookServices: context.webhookServices(m.objects),
+    services: context.services(w, m.here.Service),
+    webhookServices: context.webhookServices(m.clusterObjects),
 
     // ---- Service ---------------------------------------------------------
     // The labels both tracks share: the stable's selector without the track

@@ -40,7 +40,7 @@ function(m) {
 
   // The input's ServiceMonitors over a candidate, first found first.
   local adoptable = std.flattenArrays([
-    [[sm, svc] for sm in context.serviceMonitors(svc, m.objects)]
+    [[sm, svc] for sm in context.serviceMonitors(svc, m.serviceMonitors)]
     for svc in candidates
   ]),
 
