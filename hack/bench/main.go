@@ -13,7 +13,8 @@
 // Every figure is a whole process, from start to exit, measured the same
 // way (wall clock; CPU and peak RSS from the kernel's rusage). The cases:
 //   - canarygen: `canarygen render -q --canary-percent 10 in.yaml`, n and
-//     small workloads (internal/benchdata), and n with --fleet-dashboard
+//     small workloads (internal/benchdata), n with --fleet-dashboard, and
+//     n and small workloads each with its Service (benchdata.WithServices)
 //   - go-jsonnet CLI: `jsonnet -J lib -y bench.jsonnet`, evaluating the same
 //     library on the same workloads (read as JSON), one program for all of
 //     them, the way a jsonnet user would render them
@@ -154,13 +155,18 @@ func run(runs, n, small int) error {
 		}
 	}
 
-	inputs := map[int]string{}
+	inputs, withServices := map[int]string{}, map[int]string{}
 	for _, k := range []int{n, small} {
 		p := filepath.Join(tmp, fmt.Sprintf("in-%d.yaml", k))
 		if err := os.WriteFile(p, benchdata.Stream(k), 0o644); err != nil {
 			return err
 		}
 		inputs[k] = p
+		p = filepath.Join(tmp, fmt.Sprintf("svc-%d.yaml", k))
+		if err := os.WriteFile(p, benchdata.WithServices(k), 0o644); err != nil {
+			return err
+		}
+		withServices[k] = p
 	}
 	// The jsonnet CLI reads the same workloads as one JSON array.
 	var items []json.RawMessage
@@ -234,6 +240,8 @@ std.flattenArrays([
 		"cli":       {name: fmt.Sprintf("go-jsonnet CLI, %d workloads", n), argv: []string{jsonnet, "-J", filepath.Join(root, "lib"), "-y", prog}},
 		"floor":     {name: fmt.Sprintf("serializer floor, %d workloads", n), argv: []string{self, "floor", rendered}},
 		"fleet":     {name: fmt.Sprintf("canarygen --fleet-dashboard, %d", n), argv: render(inputs[n], "--fleet-dashboard", filepath.Join(tmp, "fleet.yaml"))},
+		"svc":       {name: fmt.Sprintf("canarygen render, %d with a Service each", n), argv: render(withServices[n])},
+		"svcsmall":  {name: fmt.Sprintf("canarygen render, %d with a Service each", small), argv: render(withServices[small])},
 		"cold":      {name: "canarygen render, origin (cold)", argv: []string{canarygen, "render", "-q", origin}},
 		"clicold":   {name: "go-jsonnet CLI, origin (cold)", argv: []string{jsonnet, "-J", filepath.Join(root, "lib"), origin}},
 		"helm":      {name: "helm template, shop chart", argv: []string{helm, "template", "shop", filepath.Join(root, "examples", "helm", "shop")}},
@@ -242,7 +250,7 @@ std.flattenArrays([
 		"genone":    {name: fmt.Sprintf("gen --check, %d jobs, one changed", n), argv: []string{canarygen, "gen", "-q", "--check"}, dir: changed, exit: 1},
 		"one":       {name: "canarygen render of that job's input", argv: []string{canarygen, "render", "-q", "--canary-percent", "10", one}, dir: changed},
 	}
-	order := []string{"big", "small", "cli", "floor", "fleet", "cold", "clicold", "helm", "kustomize", "genfresh", "genone", "one"}
+	order := []string{"big", "small", "cli", "floor", "fleet", "svc", "svcsmall", "cold", "clicold", "helm", "kustomize", "genfresh", "genone", "one"}
 	// One warm-up run of each (page cache, and a check that each works),
 	// then the runs, interleaved so that drift on the machine hits every
 	// case alike.
@@ -304,6 +312,10 @@ std.flattenArrays([
 	row(fmt.Sprintf("canarygen / serializer floor (%d)", n), times(fr), "", true)
 	flr := ratio(cases["fleet"], big)
 	row(fmt.Sprintf("--fleet-dashboard / per-workload (%d)", n), times(flr), "", true)
+	// Every set reads the Services of its namespace (17 namespaces here).
+	svc := ratio(cases["svc"], cases["svcsmall"])
+	row(fmt.Sprintf("with a Service each: time(%d) / time(%d)", n, small), fmt.Sprintf("%.2f (%.2f-%.2f)", svc.med, svc.min, svc.max), "", true)
+	row(fmt.Sprintf("with a Service each / without (%d)", n), times(ratio(cases["svc"], big)), "", true)
 	row("helm template / canarygen, cold", times(ratio(cases["helm"], cold)), "", true)
 	row("kustomize build / canarygen, cold", times(ratio(cases["kustomize"], cold)), "", true)
 	return nil

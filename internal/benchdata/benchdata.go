@@ -19,6 +19,45 @@ func Stream(n int) []byte {
 	return []byte(b.String())
 }
 
+// WithServices gives n workloads, each followed by the Service in front of
+// it (its name, selecting its pods, with its ports), as real repositories
+// hold them: every workload's set then reads the Services of its
+// namespace.
+func WithServices(n int) []byte {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(Workload(i))
+		b.WriteString(Service(i))
+	}
+	return []byte(b.String())
+}
+
+// Service gives workload i's Service as a YAML document ("---" first).
+func Service(i int) string {
+	name := fmt.Sprintf("app-%04d", i)
+	ns := fmt.Sprintf("team-%02d", i%17)
+	return fmt.Sprintf(`---
+apiVersion: v1
+kind: Service
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+  labels:
+    app.kubernetes.io/name: %[1]s
+    app.kubernetes.io/part-of: %[2]s
+spec:
+  selector:
+    app.kubernetes.io/name: %[1]s
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
+  - name: metrics
+    port: 9090
+    targetPort: metrics
+`, name, ns)
+}
+
 // Workload gives workload i as a YAML document ("---" first).
 func Workload(i int) string {
 	name := fmt.Sprintf("app-%04d", i)
