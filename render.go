@@ -201,11 +201,19 @@ type selection struct {
 		Namespaced []string `json:"namespaced"`
 		Cluster    []string `json:"cluster"`
 	} `json:"contextKinds"`
+	// What each chosen workload's set may read (context.libsonnet's keys):
+	// the keys of each object of the namespaced kinds, the keys each
+	// workload reaches, and those each Service brings along.
+	Context struct {
+		Keys         map[string][]string `json:"keys"`
+		Wants        map[string][]string `json:"wants"`
+		ServiceWants map[string][]string `json:"serviceWants"`
+	} `json:"context"`
 }
 
 // selectWorkloads asks the library which manifest objects get a canary,
 // and prepares their calls: options, and the objects of the stream the
-// library reads for each (its kinds, in the workload's namespace).
+// library may read for each (select's context keys).
 func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 	var views []Object
 	var sources []string
@@ -238,7 +246,7 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 			}
 		}
 	}
-	opts := map[string]any{"paramsAt": paramsAt, "annotated": r.opts.WorkloadParams != nil}
+	opts := map[string]any{"paramsAt": paramsAt, "annotated": r.opts.WorkloadParams != nil, "narrow": true}
 	if ns, _ := r.params()["namespace"].(string); ns != "" {
 		opts["namespace"] = ns
 	}
@@ -275,25 +283,28 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		meta["namespace"] = r.params()["namespace"]
 	}
 
-	// The context: objects of the kinds the library reads, those of
-	// namespaced kinds by namespace, cluster-scoped ones for all.
-	namespacedKinds, clusterKinds := map[string]bool{}, map[string]bool{}
-	for _, k := range sel.ContextKinds.Namespaced {
-		namespacedKinds[k] = true
-	}
+	// The context of each set: the objects of the namespaced kinds the
+	// library reads that share a key with the workload (select's context:
+	// what its set may read, not every Service of its namespace), then the
+	// cluster-scoped ones of its kinds, then the workload's canary.
+	clusterKinds := map[string]bool{}
 	for _, k := range sel.ContextKinds.Cluster {
 		clusterKinds[k] = true
 	}
-	byNS := map[string][]Object{}
 	var cluster []Object
 	for _, it := range items {
-		kind, ns, _ := manifest.ObjectName(it.Object)
-		switch {
-		case it.program:
-		case namespacedKinds[kind]:
-			byNS[ns] = append(byNS[ns], it.Object)
-		case clusterKinds[kind]:
+		if kind, _, _ := manifest.ObjectName(it.Object); !it.program && clusterKinds[kind] {
 			cluster = append(cluster, it.Object)
+		}
+	}
+	byKey := map[string][]int{} // key -> view indexes, in stream order
+	for _, v := range slices.Sorted(maps.Keys(sel.Context.Keys)) {
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 0 || i >= len(views) {
+			return nil, fmt.Errorf("decode select: context of object %q", v)
+		}
+		for _, k := range sel.Context.Keys[v] {
+			byKey[k] = append(byKey[k], i)
 		}
 	}
 	var calls []*task
@@ -303,8 +314,11 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 		if p, ok := paramsAt[strconv.Itoa(v)]; ok {
 			params = p.(map[string]any)
 		}
-		_, ns, _ := manifest.ObjectName(it.Object)
-		context := append(slices.Clip(byNS[ns]), cluster...)
+		var context []Object
+		for _, i := range reached(byKey, sel.Context.Wants[strconv.Itoa(v)], sel.Context.ServiceWants) {
+			context = append(context, items[at[i]].Object)
+		}
+		context = append(context, cluster...)
 		if c, ok := sel.Canaries[strconv.Itoa(v)]; ok {
 			context = append(context, items[at[c]].Object)
 		}
@@ -323,6 +337,32 @@ func (r *Renderer) selectWorkloads(items []*item) ([]*task, error) {
 	return calls, nil
 }
 
+// reached lists, in stream order, the view indexes of the objects that
+// share a key with wants, and with what the Services among them bring
+// along (more, by view index).
+func reached(byKey map[string][]int, wants []string, more map[string][]string) []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(keys []string) []int {
+		var found []int
+		for _, k := range keys {
+			for _, i := range byKey[k] {
+				if !seen[i] {
+					seen[i] = true
+					out = append(out, i)
+					found = append(found, i)
+				}
+			}
+		}
+		return found
+	}
+	for _, i := range add(wants) {
+		add(more[strconv.Itoa(i)])
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (r *Renderer) params() map[string]any {
 	if r.opts.Params == nil {
 		return map[string]any{}
@@ -331,9 +371,12 @@ func (r *Renderer) params() map[string]any {
 }
 
 // view is what select reads of an object: apiVersion, kind, name and
-// namespace; a workload's selector and pod labels; a Template's objects.
+// namespace; a workload's selector and pod labels; a Template's objects;
+// and what the context keys read (labels, selector, governing Service,
+// scale target).
 func view(o Object) Object {
 	v := identityView(o)
+	spec := map[string]any{}
 	switch {
 	case o["kind"] == "Template":
 		if objs, ok := o["objects"].([]any); ok {
@@ -348,10 +391,23 @@ func view(o Object) Object {
 			v["objects"] = inner
 		}
 	case manifest.Field(o, "spec", "template", "metadata", "labels") != nil:
-		v["spec"] = map[string]any{
-			"selector": manifest.Field(o, "spec", "selector"),
-			"template": map[string]any{"metadata": map[string]any{"labels": manifest.Field(o, "spec", "template", "metadata", "labels")}},
+		spec["selector"] = manifest.Field(o, "spec", "selector")
+		spec["template"] = map[string]any{"metadata": map[string]any{"labels": manifest.Field(o, "spec", "template", "metadata", "labels")}}
+	default: // a Service's labels (context keys: the ServiceMonitors over it)
+		if labels := manifest.Field(o, "metadata", "labels"); labels != nil {
+			v["metadata"].(map[string]any)["labels"] = labels
 		}
+	}
+	// What the context keys read (context.libsonnet): a Service's,
+	// ServiceMonitor's and PDB's selector, a StatefulSet's governing
+	// Service, an HPA's target.
+	for _, k := range []string{"selector", "serviceName", "scaleTargetRef"} {
+		if x := manifest.Field(o, "spec", k); x != nil {
+			spec[k] = x
+		}
+	}
+	if len(spec) > 0 {
+		v["spec"] = spec
 	}
 	return v
 }

@@ -220,6 +220,12 @@ func TestLibraryStreamMatchesCLI(t *testing.T) {
 		realWorldCase{"deployment", strings.Fields("render --canary-image registry.example.com/shop/web:1.5.0-rc.1 --canary-percent 10 examples/deployment/web.yaml")},
 		realWorldCase{"stream", strings.Fields("render --canary-percent 20 --volume-claim-templates emptyDir examples/stream/apps.yaml")},
 		realWorldCase{"telemeter", strings.Fields("render --canary-replicas 2 --container telemeter-server --metrics-port internal examples/telemeter/telemeter.yaml")},
+		// The CLI gives each set only the objects that share a context
+		// key with it; canarygen.stream gives every set all of them.
+		realWorldCase{"narrow", strings.Fields("render --canary-percent 20 testdata/narrow/shop.yaml")},
+		realWorldCase{"narrow-hpa", strings.Fields("render --canary-percent 20 --canary-hpa --workload web --workload api testdata/narrow/shop.yaml")},
+		realWorldCase{"narrow-pdb", strings.Fields("render --canary-percent 20 --pdb-max-unavailable 1 testdata/narrow/shop.yaml")},
+		realWorldCase{"narrow-bench", strings.Fields("render --canary-percent 10 testdata/narrow/bench-services.yaml")},
 	)
 	dir := t.TempDir()
 	compared := 0

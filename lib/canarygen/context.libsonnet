@@ -26,8 +26,55 @@ local ref(svc) =
   local ns = util.str(util.get(svc, 'namespace'));
   (if ns == '' then '*' else ns) + '/' + util.str(util.get(svc, 'name'));
 
+// What a set may read, as keys: keysOf(o) are the keys an object of
+// `kinds.namespaced` is reached by, wantsOf(w, config) those a workload's
+// set reaches, and serviceWants(svc) those a Service the workload has (its
+// own, or one over its pods) brings along: the ServiceMonitors that may
+// select it. Every object a lookup below can read (and the name clash
+// checks.libsonnet looks for) shares a key with the workload, so a caller
+// that gives each set only those objects, plus the cluster-scoped ones
+// and its canary, gets the set it would get with all of them, in the same
+// order; only a set reads what matters to it, not every Service of its
+// namespace. The keys say "may": a Service shares a key with every
+// workload whose pods carry one label of its selector, and the lookups
+// still decide.
+local labelKeys(m) = if std.type(m) == 'object' then [k + '=' + std.toString(m[k]) for k in std.objectFields(m)] else [];
+local keysOf(o) =
+  local kind = util.get(o, 'kind');
+  local ns = util.str(util.namespaceOf(o)) + '/';
+  local matchLabels = util.path(o, ['spec', 'selector', 'matchLabels']);
+  if kind == 'Service' then
+    ['svc/name/' + ns + util.str(util.nameOf(o))] + ['svc/label/' + ns + l for l in labelKeys(util.path(o, ['spec', 'selector']))]
+  else if kind == 'ServiceMonitor' then
+    // By name (the clash with the one canarygen renders), and by its
+    // matchLabels; one without any (matchExpressions, or empty) may
+    // select every Service.
+    ['sm/name/' + ns + util.str(util.nameOf(o))]
+    + (if std.type(matchLabels) == 'object' && std.length(matchLabels) > 0 then ['sm/label/' + ns + l for l in labelKeys(matchLabels)] else ['sm/any/' + ns])
+  else if kind == 'HorizontalPodAutoscaler' then ['hpa/' + ns + util.str(util.path(o, ['spec', 'scaleTargetRef', 'name']))]
+  else if kind == 'PodDisruptionBudget' then
+    if std.type(matchLabels) == 'object' && std.length(matchLabels) > 0 then ['pdb/label/' + ns + l for l in labelKeys(matchLabels)] else ['pdb/any/' + ns]
+  else [];
+local wantsOf(w, config) =
+  local ns = util.str(util.namespaceOf(w)) + '/';
+  local name = util.str(util.nameOf(w));
+  local serviceName = util.path(w, ['spec', 'serviceName']);
+  local pods = labelKeys(podLabelsOf(w));
+  // The Service the options give: the ServiceMonitors over its labels.
+  local given = if std.type(config) == 'object' && std.type(util.get(config, 'service')) == 'object' then labelKeys(util.path(config.service, ['metadata', 'labels'])) else [];
+  ['svc/name/' + ns + name] + (if std.type(serviceName) == 'string' then ['svc/name/' + ns + serviceName] else [])
+  + ['svc/label/' + ns + l for l in pods]
+  + ['sm/name/' + ns + name, 'sm/any/' + ns] + ['sm/label/' + ns + l for l in pods + given]
+  + ['hpa/' + ns + name, 'pdb/any/' + ns] + ['pdb/label/' + ns + l for l in pods];
+local serviceWants(svc) =
+  local ns = util.str(util.namespaceOf(svc)) + '/';
+  ['sm/label/' + ns + l for l in labelKeys(util.path(svc, ['metadata', 'labels']))];
+
 {
   kinds:: kinds,
+  keysOf:: keysOf,
+  wantsOf:: wantsOf,
+  serviceWants:: serviceWants,
 
   // Every Service of the workload's namespace whose selector (not empty)
   // picks the workload's pods, in input order. services: the Services of

@@ -12,6 +12,7 @@
 //
 // The CLI does the same with the library's select and new, dispatching the
 // workloads in parallel; a test compares the two.
+local context = import 'context.libsonnet';
 local defaults = import 'defaults.libsonnet';
 local util = import 'util.libsonnet';
 
@@ -94,6 +95,8 @@ local canaryIn(objects, index, i, c) =
 //   sources[i]: where object i comes from ("file:line"), for messages.
 //   opts.namespace: the namespace for objects of namespaced kinds that have
 //     none (the CLI's -n).
+//   opts.narrow: also say what each chosen workload's set may read
+//     (`context`, see context.libsonnet's keys).
 //
 // select reads apiVersion, kind, metadata, the selector and pod labels of
 // the objects, and the objects of Templates, so a caller may pass just
@@ -131,7 +134,7 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
 
   // Templates: their objects are a stream of their own.
   local inner = [
-    { index: t, select: select(util.get(objs[t], 'objects', []), params, workloads, [], opts { strict: false, annotated: false, paramsAt: {} }) }
+    { index: t, select: select(util.get(objs[t], 'objects', []), params, workloads, [], opts { strict: false, annotated: false, paramsAt: {}, narrow: false }) }
     for t in templates
     if std.type(util.get(objs[t], 'objects')) == 'array'
   ];
@@ -205,6 +208,18 @@ local select(objects, params={}, workloads=[], sources=[], opts={}) =
     names: namesHere + innerNames,
     // What is wrong, in the order a user fixes it; the first is reported.
     problems: duplicates + oldOnes + notCanaries + namedCanaries + missing + innerProblems + nothing,
+    // With opts.narrow: what each chosen workload's set may read
+    // (context.libsonnet's keys), so that the caller gives it only those
+    // objects: the keys of the objects of the kinds the sets read, the
+    // keys each chosen workload reaches, and those each Service brings.
+    // (No wants when no object has keys: a stream of workloads alone.)
+    [if util.get(opts, 'narrow', false) then 'context']:
+      local keys = { [std.toString(i)]: context.keysOf(objs[i]) for i in idx if std.member(context.kinds.namespaced, util.get(objs[i], 'kind')) };
+      {
+        keys: keys,
+        wants: if std.length(keys) == 0 then {} else { [std.toString(i)]: context.wantsOf(objs[i], configAt(i)) for i in chosen },
+        serviceWants: { [std.toString(i)]: context.serviceWants(objs[i]) for i in idx if util.get(objs[i], 'kind') == 'Service' },
+      },
   };
 
 // The problem of two workloads whose rendered ServiceMonitors would scrape
