@@ -372,7 +372,7 @@ func (r *Renderer) params() map[string]any {
 
 // view is what select reads of an object: apiVersion, kind, name and
 // namespace; a workload's selector and pod labels; a Template's objects;
-// and what the context keys read (labels, selector, governing Service,
+// and what the context keys read (labels, selectors, governing Service,
 // scale target).
 func view(o Object) Object {
 	v := identityView(o)
@@ -399,9 +399,9 @@ func view(o Object) Object {
 		}
 	}
 	// What the context keys read (context.libsonnet): a Service's,
-	// ServiceMonitor's and PDB's selector, a StatefulSet's governing
-	// Service, an HPA's target.
-	for _, k := range []string{"selector", "serviceName", "scaleTargetRef"} {
+	// ServiceMonitor's and PDB's selector, a ServiceMonitor's namespaces,
+	// a StatefulSet's governing Service, an HPA's target.
+	for _, k := range []string{"selector", "namespaceSelector", "serviceName", "scaleTargetRef"} {
 		if x := manifest.Field(o, "spec", k); x != nil {
 			spec[k] = x
 		}

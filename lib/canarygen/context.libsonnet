@@ -2,17 +2,17 @@
 // objects of the input (the `objects` argument), so that jsonnet users and
 // CLI users get the same reuse and the same refusals.
 //
-// The model (model.libsonnet) sorts the input's objects out once and gives
-// each lookup the objects of its kind in the workload's namespace
-// (ServiceMonitors: of every namespace), whatever the caller of
-// canarygen.new passed: all the objects of an input, or only those of the
-// workload's namespace.
+// The model (model.libsonnet) sorts the objects it is given out once and
+// gives each lookup the objects of its kind in the workload's namespace
+// (ServiceMonitors: of every namespace, as a namespaceSelector may reach
+// across).
 local util = import 'util.libsonnet';
 
 // The kinds a lookup here reads. A caller holding a large input may pass
-// only objects of these kinds, those of `namespaced` in the workload's
-// namespace and all of `cluster`, plus the workload's existing canary
-// (canarygen.select names it), and get the same result.
+// only the objects of these kinds that share a key with the workload (the
+// keys below; canarygen.select gives them with opts.narrow), all of
+// `cluster`, and the workload's existing canary (select names it), and get
+// the same result as with the whole input.
 local kinds = {
   namespaced: ['Service', 'ServiceMonitor', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'],
   cluster: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService', 'CustomResourceDefinition'],
@@ -48,9 +48,13 @@ local keysOf(o) =
   else if kind == 'ServiceMonitor' then
     // By name (the clash with the one canarygen renders), and by its
     // matchLabels; one without any (matchExpressions, or empty) may
-    // select every Service.
+    // select every Service. One with a namespaceSelector (any, or
+    // matchNames) may select Services of other namespaces: '*'.
+    local nsSel = util.path(o, ['spec', 'namespaceSelector'], {});
+    local names = util.get(nsSel, 'matchNames');
+    local where = if util.get(nsSel, 'any') == true || (std.type(names) == 'array' && std.length(names) > 0) then '*/' else ns;
     ['sm/name/' + ns + util.str(util.nameOf(o))]
-    + (if std.type(matchLabels) == 'object' && std.length(matchLabels) > 0 then ['sm/label/' + ns + l for l in labelKeys(matchLabels)] else ['sm/any/' + ns])
+    + (if std.type(matchLabels) == 'object' && std.length(matchLabels) > 0 then ['sm/label/' + where + l for l in labelKeys(matchLabels)] else ['sm/any/' + where])
   else if kind == 'HorizontalPodAutoscaler' then ['hpa/' + ns + util.str(util.path(o, ['spec', 'scaleTargetRef', 'name']))]
   else if kind == 'PodDisruptionBudget' then
     if std.type(matchLabels) == 'object' && std.length(matchLabels) > 0 then ['pdb/label/' + ns + l for l in labelKeys(matchLabels)] else ['pdb/any/' + ns]
@@ -64,11 +68,11 @@ local wantsOf(w, config) =
   local given = if std.type(config) == 'object' && std.type(util.get(config, 'service')) == 'object' then labelKeys(util.path(config.service, ['metadata', 'labels'])) else [];
   ['svc/name/' + ns + name] + (if std.type(serviceName) == 'string' then ['svc/name/' + ns + serviceName] else [])
   + ['svc/label/' + ns + l for l in pods]
-  + ['sm/name/' + ns + name, 'sm/any/' + ns] + ['sm/label/' + ns + l for l in pods + given]
+  + ['sm/name/' + ns + name, 'sm/any/' + ns, 'sm/any/*/'] + [prefix + l for prefix in ['sm/label/' + ns, 'sm/label/*/'] for l in pods + given]
   + ['hpa/' + ns + name, 'pdb/any/' + ns] + ['pdb/label/' + ns + l for l in pods];
 local serviceWants(svc) =
   local ns = util.str(util.namespaceOf(svc)) + '/';
-  ['sm/label/' + ns + l for l in labelKeys(util.path(svc, ['metadata', 'labels']))];
+  [prefix + l for prefix in ['sm/label/' + ns, 'sm/label/*/'] for l in labelKeys(util.path(svc, ['metadata', 'labels']))];
 
 {
   kinds:: kinds,
