@@ -129,7 +129,7 @@ type task struct {
 	monitored *string // the Service:port of a ServiceMonitor the set renders
 	analysis  json.RawMessage
 	yaml      []piece // with YAML out: each member encoded
-	// With YAML out and lint: lint's views of the members (shrink).
+	// With YAML out and lint: lint's views of the members (keepYAML).
 	lintViews    []byte
 	decodedViews []Object
 }
@@ -198,8 +198,7 @@ type selection struct {
 		Hint    *string `json:"hint"`
 	} `json:"problems"`
 	ContextKinds struct {
-		Namespaced []string `json:"namespaced"`
-		Cluster    []string `json:"cluster"`
+		Cluster []string `json:"cluster"` // the namespaced ones come by Context's keys
 	} `json:"contextKinds"`
 	// What each chosen workload's set may read (context.libsonnet's keys):
 	// the keys of each object of the namespaced kinds, the keys each
@@ -533,22 +532,9 @@ func (r *Renderer) do(w int, c *task, out *output) {
 			}
 		}
 		c.members = append(c.members, o)
-		if out != nil {
-			y, err := encode.YAML([]Object{o})
-			if err != nil {
-				c.err = err
-				return
-			}
-			p, err := out.keep(y)
-			if err != nil {
-				c.err = err
-				return
-			}
-			c.yaml = append(c.yaml, p)
-		}
 	}
-	if out != nil { // the YAML is written
-		c.err = c.shrink(r.opts.Lint)
+	if out != nil {
+		c.err = c.keepYAML(out, r.opts.Lint)
 	}
 }
 
@@ -586,27 +572,28 @@ func (r *Renderer) doTemplate(w int, c *task, out *output) {
 		c.reports = append(c.reports, Report{Object: rep.Object, Ratio: rep.Ratio, Notes: rep.Notes})
 	}
 	if out != nil {
-		y, err := encode.YAML(c.members)
-		if err != nil {
-			c.err = err
-			return
-		}
-		p, err := out.keep(y)
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.yaml = []piece{p}
-		c.err = c.shrink(r.opts.Lint)
+		c.err = c.keepYAML(out, r.opts.Lint)
 	}
 }
 
-// shrink keeps of the members, once their YAML is written, what placement
-// and lint read: the identities, and with lint its views of the members as
-// JSON, decoded at placement (views). A view held as Go maps is some 4 KB
-// an object, 20 MB for 1000 sets, which the collector would mark in every
-// cycle of the render and which raised its goal; as JSON it is a tenth.
-func (c *task) shrink(lintOn bool) error {
+// keepYAML encodes each member into out, where it waits for placement, and
+// then keeps of the members only what placement and lint read: the
+// identities, and with lint its views of the members as JSON, decoded at
+// placement (views). A view held as Go maps is some 4 KB an object, 20 MB
+// for 1000 sets, which the collector would mark in every cycle of the
+// render and which raised its goal; as JSON it is a tenth.
+func (c *task) keepYAML(out *output, lintOn bool) error {
+	for _, o := range c.members {
+		y, err := encode.YAML([]Object{o})
+		if err != nil {
+			return err
+		}
+		p, err := out.keep(y)
+		if err != nil {
+			return err
+		}
+		c.yaml = append(c.yaml, p)
+	}
 	if lintOn {
 		b, err := json.Marshal(lint.Views(c.members))
 		if err != nil {
@@ -618,7 +605,7 @@ func (c *task) shrink(lintOn bool) error {
 	return nil
 }
 
-// views gives lint's views of the members that shrink kept, decoded
+// views gives lint's views of the members that keepYAML kept, decoded
 // once; nil without them.
 func (c *task) views() ([]Object, error) {
 	if c.lintViews != nil {
